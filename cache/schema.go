@@ -1,0 +1,133 @@
+// Package cache holds pgrst's schema cache: what the exposed schemas contain
+// (relations, columns, keys, functions, comments), loaded in one set of
+// introspection queries and never modified after it is built. A new cache is
+// published by swapping a pointer, so readers take no locks.
+package cache
+
+// QName is a schema-qualified name.
+type QName struct {
+	Schema string
+	Name   string
+}
+
+// Schema is one immutable snapshot of the database catalog as pgrst sees it.
+type Schema struct {
+	// Exposed are the schemas of db-schemas, in configuration order.
+	Exposed []string
+	// Relations holds tables, views, materialized views, foreign and
+	// partitioned tables (not partitions) of the exposed schemas.
+	Relations map[QName]*Relation
+	// Functions holds the functions of the exposed schemas; overloads share a name.
+	Functions map[QName][]*Function
+	// SchemaComments maps an exposed schema to its comment.
+	SchemaComments map[string]string
+	// PgVersion is server_version_num, e.g. 150018.
+	PgVersion int
+	// PgVersionText is the human-readable server version.
+	PgVersionText string
+}
+
+// RelKind is pg_class.relkind.
+type RelKind byte
+
+const (
+	KindTable        RelKind = 'r'
+	KindView         RelKind = 'v'
+	KindMaterialized RelKind = 'm'
+	KindForeign      RelKind = 'f'
+	KindPartitioned  RelKind = 'p'
+)
+
+// Relation is a table-like object that can be an endpoint.
+type Relation struct {
+	Schema  string
+	Name    string
+	Kind    RelKind
+	Comment string
+	// Columns in ordinal order.
+	Columns []*Column
+	// ColumnIndex maps a column name to its entry in Columns.
+	ColumnIndex map[string]*Column
+	// PrimaryKey lists the primary key columns in key order (empty if none).
+	PrimaryKey []string
+	// Uniques lists each unique constraint's columns (primary key excluded).
+	Uniques [][]string
+	// ForeignKeys are the foreign keys declared on this relation.
+	ForeignKeys []ForeignKey
+	Insertable  bool
+	Updatable   bool
+	Deletable   bool
+}
+
+// Column is one column of a relation.
+type Column struct {
+	Name string
+	// Type is format_type() of the column, e.g. "character varying(20)".
+	Type string
+	// BaseType is the type's name in pg_type (domains resolved), e.g. "int4", "_text".
+	BaseType   string
+	Nullable   bool
+	Default    string // the default expression; empty with HasDefault false
+	HasDefault bool
+	Comment    string
+	Position   int
+	// MaxLen is the character maximum length, 0 when not applicable.
+	MaxLen int
+	// Enum lists the labels when the column's type is an enum.
+	Enum []string
+}
+
+// ForeignKey is a foreign key constraint from a relation to another.
+type ForeignKey struct {
+	Name       string
+	Columns    []string
+	RefSchema  string
+	RefTable   string
+	RefColumns []string
+}
+
+// Volatility is pg_proc.provolatile.
+type Volatility byte
+
+const (
+	Immutable Volatility = 'i'
+	Stable    Volatility = 's'
+	Volatile  Volatility = 'v'
+)
+
+// Function is a function of an exposed schema.
+type Function struct {
+	Schema  string
+	Name    string
+	Comment string
+	Args    []FuncArg
+	// ReturnType is format_type() of the return type; ReturnTypeSchema and
+	// ReturnTypeName name it in pg_type (for composite returns: the relation).
+	ReturnType       string
+	ReturnTypeSchema string
+	ReturnTypeName   string
+	// ReturnsComposite is true when the return type is a table row type.
+	ReturnsComposite bool
+	ReturnsSet       bool
+	Volatility       Volatility
+	// HasVariadic is true when the last argument is VARIADIC.
+	HasVariadic bool
+}
+
+// FuncArg is one input argument of a function.
+type FuncArg struct {
+	Name       string
+	Type       string
+	HasDefault bool
+	Variadic   bool
+}
+
+// Relation returns the relation name in schema, or nil.
+func (s *Schema) Relation(schema, name string) *Relation {
+	return s.Relations[QName{schema, name}]
+}
+
+// Column returns the named column, or nil.
+func (r *Relation) Column(name string) *Column {
+	return r.ColumnIndex[name]
+}

@@ -1,0 +1,191 @@
+package control
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Action is what the command line asks pgrst to do.
+type Action int
+
+const (
+	ActionRun     Action = iota // serve the API
+	ActionHelp                  // print Usage() and exit
+	ActionVersion               // print the version and exit
+	ActionExample               // print Example() and exit
+)
+
+func (a Action) String() string {
+	switch a {
+	case ActionRun:
+		return "run"
+	case ActionHelp:
+		return "help"
+	case ActionVersion:
+		return "version"
+	case ActionExample:
+		return "example"
+	}
+	return fmt.Sprintf("Action(%d)", int(a))
+}
+
+// ParseArgs reads the command line without the program name (os.Args[1:]).
+// The only positional argument is the config file; the flags are
+// --help/-h, --version/-v and --example/-e, and "--" ends the flags. An
+// unknown flag, two actions or two files is an error (one line; print
+// Usage() after it).
+func ParseArgs(args []string) (action Action, path string, err error) {
+	flagsDone := false
+	for _, a := range args {
+		if !flagsDone && strings.HasPrefix(a, "-") && a != "-" {
+			var act Action
+			switch a {
+			case "--":
+				flagsDone = true
+				continue
+			case "-h", "--help":
+				act = ActionHelp
+			case "-v", "--version":
+				act = ActionVersion
+			case "-e", "--example":
+				act = ActionExample
+			default:
+				return ActionRun, "", fmt.Errorf("unknown flag %s", a)
+			}
+			if action != ActionRun && action != act {
+				return ActionRun, "", fmt.Errorf("--%s and --%s cannot be used together", action, act)
+			}
+			action = act
+			continue
+		}
+		if path != "" {
+			return ActionRun, "", errors.New("only one config file can be given, got " + path + " and " + a)
+		}
+		if a == "" {
+			return ActionRun, "", errors.New("empty config file name")
+		}
+		path = a
+	}
+	return action, path, nil
+}
+
+// Usage returns the help text for --help.
+func Usage() string {
+	return `pgrst ` + Version + ` - a REST API for a PostgreSQL database, compatible with PostgREST
+
+Usage:
+  pgrst [FILE]        serve the API, configured by FILE (optional)
+  pgrst --help        show this help (also -h)
+  pgrst --version     show the version (also -v)
+  pgrst --example     print an annotated example config file (also -e)
+
+Configuration, later sources overriding earlier ones:
+  1. built-in defaults
+  2. FILE, lines of  key = value  (strings in double quotes, # comments,
+     $(VAR) inserts the environment variable VAR)
+  3. environment variables PGRST_<KEY>: the option name upper-cased with
+     '-' written '_', e.g. PGRST_DB_URI=postgres://app@db/app for db-uri,
+     PGRST_APP_SETTINGS_JWT_EXP=3600 for app.settings.jwt_exp
+
+The database connection also honours libpq's variables (PGHOST, PGPORT,
+PGUSER, PGPASSWORD, PGDATABASE, ...) for anything db-uri leaves out.
+
+Options have PostgREST's names and meaning; see
+  https://docs.postgrest.org/en/stable/references/configuration.html
+and run  pgrst --example  for the most used ones with their defaults.
+`
+}
+
+// Example returns an annotated example config file, in the file syntax,
+// with the options pgrst types and their defaults. Commented-out bindings
+// ("# key = value") show options that have no default; the file parses as
+// it is and also with those lines uncommented.
+func Example() string {
+	return `## pgrst example configuration. Lines starting with "##" explain;
+## lines starting with "# key =" are options you may uncomment.
+## Strings are double-quoted ("\"" and "\\" escape a quote and a
+## backslash), numbers and true/false are bare. "$(NAME)" inside a string
+## is replaced with the environment variable NAME; "$$" is a single "$".
+## Every option can also be set with an environment variable, which wins
+## over this file: db-uri -> PGRST_DB_URI, app.settings.x -> PGRST_APP_SETTINGS_X.
+
+## ---- database -------------------------------------------------------
+
+## libpq connection string (URI or key=value). The default leaves host,
+## port, user, password and database to PGHOST, PGPORT, PGUSER, ...
+## "@path" reads the string from a file (e.g. a container secret).
+db-uri = "postgresql://"
+# db-uri = "postgres://authenticator:$(DB_PASSWORD)@localhost:5432/app"
+
+## Schemas exposed as the API, comma-separated; the first is the default,
+## the others are chosen with the Accept-Profile/Content-Profile headers.
+db-schemas = "public"
+
+## Role for requests without a JWT. Unset: such requests are refused.
+# db-anon-role = "web_anon"
+
+## Maximum number of connections in the pool.
+db-pool = 10
+
+## Seconds a request waits for a free connection before failing.
+db-pool-acquisition-timeout = 10
+
+## Schemas appended to every request's search_path (for extensions such as
+## PostGIS); "" for none.
+db-extra-search-path = "public"
+
+## Function called at the start of every request, after the role and the
+## request GUCs are set; may be schema-qualified.
+# db-pre-request = "api.check_request"
+
+## Hard limit on the rows a request can read or return. Unset: no limit.
+# db-max-rows = 1000
+
+## Also set the old per-claim and per-header GUCs
+## (request.jwt.claim.<name>, request.header.<name>) beside
+## request.jwt.claims and request.headers.
+db-use-legacy-gucs = true
+
+## ---- HTTP server ----------------------------------------------------
+
+## Address to listen on: a host name or IP address, or
+##   "!4" every IPv4 address, "!6" every IPv6 address,
+##   "*", "*4", "*6" every address of both families.
+server-host = "!4"
+
+## TCP port; 0 lets the system pick a free one.
+server-port = 3000
+
+## ---- JWT authentication ---------------------------------------------
+
+## Key that verifies JWTs: a secret of at least 32 characters, or a JWK or
+## JWK set as JSON. "@path" reads it from a file. Unset: JWTs are refused.
+# jwt-secret = "a-secret-of-at-least-32-characters"
+
+## The secret above is base64 (standard or URL-safe alphabet).
+jwt-secret-is-base64 = false
+
+## Required value of the JWT's "aud" claim. Unset: any audience.
+# jwt-aud = "https://api.example.com"
+
+## Where the JWT carries the database role, as a JSON path.
+## ("$$" is how this file writes a "$".)
+jwt-role-claim-key = "$$.role"
+
+## ---- logging --------------------------------------------------------
+
+## One of crit, error, warn, info, debug.
+log-level = "error"
+
+## ---- settings for SQL -----------------------------------------------
+
+## app.settings.* options are set as GUCs in every request's transaction:
+## current_setting('app.settings.jwt_exp').
+# app.settings.jwt_exp = "3600"
+
+## Every other option of PostgREST (db-channel, db-tx-end, openapi-mode,
+## server-cors-allowed-origins, admin-server-port, ...) is accepted with
+## its PostgREST name and default; see its configuration reference.
+`
+}

@@ -1,0 +1,512 @@
+package planner
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ParseQuery parses a raw (still percent-encoded) URL query string into a
+// Query. It does not look at the schema. Errors are *Error values: PGRST100
+// for malformed parameters, PGRST103 for a limit/offset that selects nothing.
+//
+// Parameters are split on '&' and ';', '+' and %XX are decoded, order and
+// duplicates are kept. As in PostgREST, a parameter without '=' is ignored
+// except in Params, select/columns/on_conflict take their first occurrence,
+// and every other parameter whose last dot-separated word is not order,
+// limit, offset, and or or is a filter.
+func ParseQuery(rawQuery string) (*Query, error) {
+	q := &Query{Limit: -1}
+	q.Params = splitQuery(rawQuery, q.Params)
+
+	var (
+		sel, cols, onConflict          *Param
+		seenSel, seenCols, seenOnConfl bool
+		nFilters                       int
+	)
+	for i := range q.Params {
+		p := &q.Params[i]
+		switch p.Key {
+		case "select":
+			if !seenSel {
+				seenSel = true
+				if p.HasValue {
+					sel = p
+				}
+			}
+			continue
+		case "columns":
+			if !seenCols {
+				seenCols = true
+				if p.HasValue {
+					cols = p
+				}
+			}
+			continue
+		case "on_conflict":
+			if !seenOnConfl {
+				seenOnConfl = true
+				if p.HasValue {
+					onConflict = p
+				}
+			}
+			continue
+		}
+		if p.HasValue && paramKind(p.Key) == kindFilter {
+			nFilters++
+		}
+	}
+
+	s := &pstate{}
+	// PostgREST reports the first error in this order: order, logic trees,
+	// columns, select, filters, on_conflict.
+	for i := range q.Params {
+		p := &q.Params[i]
+		if !p.HasValue || paramKind(p.Key) != kindOrder {
+			continue
+		}
+		path, _, err := parseTreePath(s, p.Key)
+		if err != nil {
+			return nil, err
+		}
+		var terms []OrderTerm
+		if err := run(s, p.Value, "failed to parse order ("+p.Value+")", func() res {
+			var r res
+			terms, r = s.order()
+			return r
+		}); err != nil {
+			return nil, err
+		}
+		q.Order = append(q.Order, OrderParam{Path: path, Terms: terms})
+	}
+	for i := range q.Params {
+		p := &q.Params[i]
+		if !p.HasValue || paramKind(p.Key) != kindLogic {
+			continue
+		}
+		lp, err := parseLogicParam(s, p.Key, p.Value)
+		if err != nil {
+			return nil, err
+		}
+		q.Logic = append(q.Logic, lp)
+	}
+	if cols != nil {
+		if err := run(s, cols.Value, "failed to parse columns parameter ("+cols.Value+")", func() res {
+			var r res
+			q.Columns, r = s.columns()
+			return r
+		}); err != nil {
+			return nil, err
+		}
+		q.HasColumns = true
+	}
+	if sel != nil {
+		if err := run(s, sel.Value, "failed to parse select parameter ("+sel.Value+")", func() res {
+			var r res
+			q.Select, r = s.fieldForest()
+			return r
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if nFilters > 0 {
+		q.Filters = make([]Filter, 0, nFilters)
+	}
+	for i := range q.Params {
+		p := &q.Params[i]
+		if !p.HasValue || paramKind(p.Key) != kindFilter {
+			continue
+		}
+		path, field, err := parseTreePath(s, p.Key)
+		if err != nil {
+			return nil, err
+		}
+		var e OpExpr
+		if err := run(s, p.Value, "failed to parse filter ("+p.Value+")", func() res {
+			var r res
+			e, r = s.opExpr(false)
+			return r
+		}); err != nil {
+			return nil, err
+		}
+		q.Filters = append(q.Filters, Filter{Path: path, Field: field, Expr: e})
+	}
+	if onConflict != nil {
+		if err := run(s, onConflict.Value, "failed to parse on_conflict parameter ("+onConflict.Value+")", func() res {
+			var r res
+			q.OnConflict, r = s.columns()
+			return r
+		}); err != nil {
+			return nil, err
+		}
+		q.HasOnConflict = true
+	}
+	if err := q.parseRanges(s); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// run parses input with p; on failure it parses again with messages on to
+// build PostgREST's error. Parsing need not reach the end of the input.
+func run(s *pstate, input, what string, p func() res) error {
+	*s = pstate{in: input}
+	if p().ok {
+		return nil
+	}
+	*s = pstate{in: input, verbose: true}
+	r := p()
+	if r.ok { // cannot happen: messages never change control flow
+		return errQueryParam("\""+what+"\"", "unknown parse error")
+	}
+	return s.failure(what, r.err)
+}
+
+type paramKindT uint8
+
+const (
+	kindFilter paramKindT = iota
+	kindReserved
+	kindOrder
+	kindLimit
+	kindOffset
+	kindLogic
+)
+
+// paramKind classifies a key by its last dot-separated word.
+func paramKind(key string) paramKindT {
+	switch key {
+	case "select", "columns", "on_conflict":
+		return kindReserved
+	}
+	last := key[strings.LastIndexByte(key, '.')+1:]
+	switch last {
+	case "order":
+		return kindOrder
+	case "limit":
+		return kindLimit
+	case "offset":
+		return kindOffset
+	case "and", "or":
+		return kindLogic
+	}
+	return kindFilter
+}
+
+// parseTreePath parses a filter/order/limit key: embed path and field.
+func parseTreePath(s *pstate, key string) ([]string, Field, error) {
+	var (
+		path  []string
+		field Field
+	)
+	err := run(s, key, "failed to parse tree path ("+key+")", func() res {
+		var r res
+		path, field, r = s.treePath()
+		return r
+	})
+	return path, field, err
+}
+
+// parseLogicParam parses key=value of an and/or parameter. The key's last
+// word (with a "not" anywhere before it) is prefixed to the value, as in
+// PostgREST, so error columns count from that prefix.
+func parseLogicParam(s *pstate, key, value string) (LogicParam, error) {
+	var names []string
+	if err := run(s, key, "failed to parse logic path ("+key+")", func() res {
+		var r res
+		var last string
+		names, last, r = s.logicPath()
+		names = append(names, last)
+		return r
+	}); err != nil {
+		return LogicParam{}, err
+	}
+	op := names[len(names)-1]
+	var path []string
+	neg := false
+	for _, n := range names[:len(names)-1] {
+		if n != "not" {
+			path = append(path, n)
+		}
+	}
+	for _, n := range names {
+		if n == "not" {
+			neg = true
+		}
+	}
+	if neg {
+		op = "not." + op
+	}
+	var tree Logic
+	err := run(s, op+value, "failed to parse logic tree ("+value+")", func() res {
+		var r res
+		tree, r = s.logicTree()
+		return r
+	})
+	return LogicParam{Path: path, Tree: tree}, err
+}
+
+// logicPath is fieldName `sepBy1` delimiter; it returns the init and the last.
+func (s *pstate) logicPath() ([]string, string, res) {
+	q := seq{s: s}
+	name, r := s.fieldName()
+	if !q.step(r) {
+		return nil, "", q.done(false)
+	}
+	var names []string
+	r = s.many(func() res {
+		iq := seq{s: s}
+		ok := iq.step(s.delimiter())
+		if ok {
+			n, r := s.fieldName()
+			if ok = iq.step(r); ok {
+				names = append(names, name)
+				name = n
+			}
+		}
+		return iq.done(ok)
+	})
+	return names, name, q.done(q.step(r))
+}
+
+// nnRange is a range of row numbers [lo, hi] (hi = +inf when inf).
+type nnRange struct {
+	lo, hi int64
+	inf    bool
+}
+
+var allRows = nnRange{lo: 0, inf: true}
+
+func (r nnRange) empty() bool { return !r.inf && r.hi < r.lo }
+
+// limit is the number of rows of a bounded range.
+func (r nnRange) limit() (int64, bool) {
+	if r.inf {
+		return 0, false
+	}
+	return satAdd(satSub(r.hi, r.lo), 1), true
+}
+
+// parseRanges applies limit/offset parameters like PostgREST's QueryParams
+// and ApiRequest: the last of each key wins, unreadable numbers are ignored,
+// a negative offset is clamped by intersecting with [0, inf), and a range
+// that ends up empty (other than limit=0) is PGRST103.
+func (q *Query) parseRanges(s *pstate) error {
+	type kv struct {
+		key           string
+		limit, offset *int64
+		hasL, hasO    bool
+	}
+	var ranges []kv
+	find := func(key string) *kv {
+		for i := range ranges {
+			if ranges[i].key == key {
+				return &ranges[i]
+			}
+		}
+		ranges = append(ranges, kv{key: key})
+		return &ranges[len(ranges)-1]
+	}
+	for i := range q.Params {
+		p := &q.Params[i]
+		if !p.HasValue {
+			continue
+		}
+		switch paramKind(p.Key) {
+		case kindLimit:
+			e := find(p.Key)
+			e.hasL = true
+			e.limit = readInteger(p.Value)
+		case kindOffset:
+			e := find(p.Key[:len(p.Key)-len("offset")] + "limit")
+			e.hasO = true
+			e.offset = readInteger(p.Value)
+		}
+	}
+	top := allRows
+	topLimit := allRows
+	for _, e := range ranges {
+		var r nnRange
+		switch {
+		case e.hasL && e.hasO:
+			l := int64(0)
+			if e.limit != nil {
+				l = *e.limit
+			}
+			o := int64(0)
+			if e.offset != nil {
+				o = *e.offset
+			}
+			r = nnRange{lo: o, hi: satSub(satAdd(o, l), 1)}
+		case e.hasL:
+			r = allRows
+			if e.limit != nil {
+				r.hi, r.inf = satSub(*e.limit, 1), false
+			}
+		default:
+			r = allRows
+			if e.offset != nil {
+				r.lo = *e.offset
+			}
+		}
+		if e.key == "limit" {
+			topLimit = r
+			continue
+		}
+		path, _, err := parseTreePath(s, e.key)
+		if err != nil {
+			return err
+		}
+		rp := RangeParam{Path: path, Offset: r.lo, HasLimit: !r.inf, HasOffset: e.hasO}
+		if l, ok := r.limit(); ok {
+			rp.Limit = l
+		}
+		q.Ranges = append(q.Ranges, rp)
+	}
+	// Intersect with [0, inf); limit=0 (upper bound -1) passes as is.
+	limitZero := !topLimit.inf && topLimit.hi == -1
+	top = topLimit
+	if top.lo < 0 {
+		top.lo = 0
+	}
+	if limitZero {
+		top = nnRange{lo: 0, hi: -1}
+	}
+	if top.empty() && !limitZero {
+		return errNegativeLimit()
+	}
+	if top != allRows {
+		q.HasRange = true
+		q.Offset = top.lo
+		if l, ok := top.limit(); ok {
+			q.Limit = l
+		}
+	}
+	return nil
+}
+
+// readInteger reads an optionally signed decimal integer surrounded by
+// optional whitespace (Haskell's readMaybe); nil when it is not one.
+// Out-of-range values saturate.
+func readInteger(v string) *int64 {
+	v = strings.TrimSpace(v)
+	neg := false
+	if strings.HasPrefix(v, "-") {
+		neg = true
+		v = strings.TrimLeft(v[1:], " \t\n\r")
+	}
+	if v == "" {
+		return nil
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return nil
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		n = math.MaxInt64
+	}
+	if neg {
+		n = -n
+	}
+	return &n
+}
+
+func satAdd(a, b int64) int64 {
+	c := a + b
+	if a > 0 && b > 0 && c < 0 {
+		return math.MaxInt64
+	}
+	if a < 0 && b < 0 && c >= 0 {
+		return math.MinInt64
+	}
+	return c
+}
+
+func satSub(a, b int64) int64 {
+	if b == math.MinInt64 {
+		return satAdd(satAdd(a, math.MaxInt64), 1)
+	}
+	return satAdd(a, -b)
+}
+
+// splitQuery splits and decodes a query string like WAI's
+// parseQueryReplacePlus: a leading '?' is dropped, pairs are separated by
+// '&' or ';', '+' is a space and %XX a byte. Invalid UTF-8 becomes U+FFFD.
+func splitQuery(raw string, dst []Param) []Param {
+	raw = strings.TrimPrefix(raw, "?")
+	if dst == nil && raw != "" {
+		n := 1
+		for i := 0; i < len(raw); i++ {
+			if raw[i] == '&' || raw[i] == ';' {
+				n++
+			}
+		}
+		dst = make([]Param, 0, n)
+	}
+	for raw != "" {
+		i := strings.IndexAny(raw, "&;")
+		pair := raw
+		if i >= 0 {
+			pair, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = ""
+		}
+		var p Param
+		if j := strings.IndexByte(pair, '='); j >= 0 {
+			p.Key, p.Value, p.HasValue = urlDecode(pair[:j]), urlDecode(pair[j+1:]), true
+		} else {
+			p.Key = urlDecode(pair)
+		}
+		dst = append(dst, p)
+	}
+	return dst
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// urlDecode decodes '+' and %XX; a '%' not followed by two hex digits stays.
+func urlDecode(s string) string {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		if utf8.ValidString(s) {
+			return s
+		}
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '+':
+			b = append(b, ' ')
+			continue
+		case '%':
+			if i+2 < len(s) {
+				h, ok1 := unhex(s[i+1])
+				l, ok2 := unhex(s[i+2])
+				if ok1 && ok2 {
+					b = append(b, h<<4|l)
+					i += 2
+					continue
+				}
+			}
+		}
+		b = append(b, c)
+	}
+	if !utf8.Valid(b) {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return string(b)
+}

@@ -1,0 +1,242 @@
+// Package auth verifies the JWT of a request and chooses the database role
+// it runs as, the way PostgREST v16.2 does (Auth.hs, Auth/Jwt.hs): the
+// same checks in the same order, the same PGRST30x errors.
+//
+// A Verifier is immutable and built from one configuration: a reload of
+// jwt-secret, jwt-aud, jwt-role-claim-key, db-anon-role or
+// jwt-cache-max-entries builds a new one, which also starts an empty token
+// cache, as PostgREST resets its cache when the secret changes.
+package auth
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/pgrst/pgrst/cache"
+)
+
+// Options configure a Verifier.
+type Options struct {
+	// Secret is the key material of jwt-secret (already read from a file
+	// and base64-decoded by the configuration): a plain HMAC secret of at
+	// least 32 bytes, or the JSON of a JWK or of a JWKS. Empty: no JWT
+	// support, and any request with a token fails with PGRST300.
+	Secret []byte
+	// Audience is jwt-aud; empty means any aud is accepted.
+	Audience string
+	// RoleClaimKey is jwt-role-claim-key: a JSONPath ("$.role", the
+	// default when empty) or PostgREST's older JSPath (".role").
+	RoleClaimKey string
+	// AnonRole is db-anon-role; empty disables anonymous access.
+	AnonRole string
+	// CacheEntries bounds the cache of verified tokens
+	// (jwt-cache-max-entries); 0 or less disables it.
+	CacheEntries int
+}
+
+// Result is who a request runs as.
+type Result struct {
+	// Role is the database role to switch to.
+	Role string
+	// Claims is the value of request.jwt.claims: the token's payload JSON
+	// with a top-level "role" holding Role, as PostgREST sets it. When the
+	// payload already has exactly that role member it is passed through
+	// byte for byte; otherwise "role" is put first and every other member
+	// is copied as sent. Anonymous requests get {"role":"<anon role>"}.
+	Claims []byte
+	// LegacyClaims are the request.jwt.claim.<name> settings of PostgREST
+	// before v10, sorted by name: each top-level claim as text (strings
+	// unquoted, other values as JSON), with role replaced by Role.
+	LegacyClaims [][2]string
+	// Anonymous is true when the request carried no token.
+	Anonymous bool
+}
+
+// Verifier authenticates requests. It is safe for concurrent use.
+//
+// The Claims and LegacyClaims of a Result, and the *Error values returned,
+// are shared with the token cache and with other requests: read them, never
+// modify them.
+type Verifier struct {
+	keys      []verifyKey
+	hasSecret bool
+	audience  string
+	roleKey   rolePath
+	anonRole  string
+	anon      Result
+	cache     *cache.Bounded[*entry]
+}
+
+// rolePath finds the role claim: a *jpQuery or a jsPath.
+type rolePath interface {
+	first(root any) (any, bool)
+}
+
+// entry is the cached outcome of a token whose signature verified: the
+// time claims, which are checked against the clock on every use, and
+// either the time-independent error or the result.
+type entry struct {
+	exp, nbf, iat timeClaim
+	err           *Error
+	res           Result
+}
+
+// New parses the key material and the role claim key. Its error is one
+// line naming the offending option.
+func New(o Options) (*Verifier, error) {
+	v := &Verifier{audience: o.Audience, anonRole: o.AnonRole}
+	if len(o.Secret) > 0 {
+		keys, err := parseSecret(o.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("jwt-secret: %s", strings.ReplaceAll(err.Error(), "\n", " "))
+		}
+		v.keys, v.hasSecret = keys, true
+	}
+
+	key := o.RoleClaimKey
+	if strings.TrimSpace(key) == "" {
+		key = "$.role"
+	}
+	if q, err := parseJSONPath(key); err == nil {
+		v.roleKey = q
+	} else if p, lerr := parseJSPath(key); lerr == nil {
+		v.roleKey = p
+	} else {
+		if strings.HasPrefix(key, "$") {
+			lerr = err
+		}
+		return nil, fmt.Errorf("jwt-role-claim-key: %q is neither a JSONPath nor a JSPath: %v", key, lerr)
+	}
+
+	if o.AnonRole != "" {
+		claims := appendJSONString([]byte(`{"role":`), o.AnonRole)
+		v.anon = Result{
+			Role:         o.AnonRole,
+			Claims:       append(claims, '}'),
+			LegacyClaims: [][2]string{{"role", o.AnonRole}},
+			Anonymous:    true,
+		}
+	}
+	if o.CacheEntries > 0 {
+		v.cache = cache.NewBounded[*entry](o.CacheEntries)
+	}
+	return v, nil
+}
+
+// Authenticate decides the role of a request from its Authorization header
+// value (nil or empty when there is none) at time now.
+//
+// A header whose scheme is not Bearer counts as no header, as in PostgREST.
+// A token seen before is answered from the cache without allocating: only
+// its exp, nbf and iat are checked again against now.
+func (v *Verifier) Authenticate(authorization []byte, now time.Time) (Result, *Error) {
+	token, ok := bearerToken(authorization)
+	if !ok {
+		if v.anonRole == "" {
+			return Result{}, errTokenRequired
+		}
+		return v.anon, nil
+	}
+	if !v.hasSecret {
+		return Result{}, errSecretMissing
+	}
+	if len(token) == 0 {
+		return Result{}, errEmptyToken
+	}
+	if v.cache != nil {
+		// The key aliases the header bytes; Get does not keep it.
+		if e, ok := v.cache.Get(unsafe.String(&token[0], len(token))); ok {
+			return e.check(now)
+		}
+	}
+	e, err := v.verify(token)
+	if err != nil {
+		return Result{}, err // failed signatures are not cached
+	}
+	if v.cache != nil {
+		v.cache.Put(string(token), e)
+	}
+	return e.check(now)
+}
+
+// verify checks a token not in the cache and computes everything about it
+// that does not depend on the time.
+func (v *Verifier) verify(token []byte) (*entry, *Error) {
+	payload, err := verifyToken(v.keys, token)
+	if err != nil {
+		return nil, err
+	}
+	claims, ok := decodeClaims(payload)
+	if !ok {
+		return &entry{err: errParsingClaims}, nil
+	}
+	e := &entry{
+		exp: readTimeClaim(claims, "exp"),
+		nbf: readTimeClaim(claims, "nbf"),
+		iat: readTimeClaim(claims, "iat"),
+	}
+	if e.err = checkAudience(claims, v.audience); e.err != nil {
+		return e, nil
+	}
+	var role string
+	if r, found := v.roleKey.first(claims); found {
+		role = roleText(r)
+	} else if v.anonRole != "" {
+		role = v.anonRole
+	} else {
+		e.err = errTokenRequired
+		return e, nil
+	}
+	e.res = Result{
+		Role:         role,
+		Claims:       claimsWithRole(payload, topMembers(payload), role),
+		LegacyClaims: legacyClaims(claims, role),
+	}
+	return e, nil
+}
+
+// check applies PostgREST's claim checks in its order: exp, nbf, iat (each
+// first for being a number, then against the clock with 30 s of skew),
+// then aud, then the role.
+func (e *entry) check(now time.Time) (Result, *Error) {
+	t := now.Unix()
+	switch e.exp.state {
+	case claimInvalid:
+		return Result{}, errExpNotNumber
+	case claimNumber:
+		if t-clockSkew > e.exp.sec {
+			return Result{}, errExpired
+		}
+	}
+	switch e.nbf.state {
+	case claimInvalid:
+		return Result{}, errNbfNotNumber
+	case claimNumber:
+		if t+clockSkew < e.nbf.sec {
+			return Result{}, errNotYetValid
+		}
+	}
+	switch e.iat.state {
+	case claimInvalid:
+		return Result{}, errIatNotNumber
+	case claimNumber:
+		if t+clockSkew < e.iat.sec {
+			return Result{}, errIssuedInFuture
+		}
+	}
+	if e.err != nil {
+		return Result{}, e.err
+	}
+	return e.res, nil
+}
+
+// CacheStats returns the token cache's hit and miss counts (zero when the
+// cache is disabled).
+func (v *Verifier) CacheStats() (hits, misses uint64) {
+	if v.cache == nil {
+		return 0, 0
+	}
+	return v.cache.Stats()
+}

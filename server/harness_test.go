@@ -1,0 +1,195 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+	"github.com/rs/zerolog"
+
+	"github.com/pgrst/pgrst/server"
+	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/sql"
+	"github.com/pgrst/pgrst/wire"
+	"github.com/pgrst/pgrst/wire/pgtest"
+)
+
+const testSecret = "reallyreallyreallyreallyverysafe"
+
+func TestMain(m *testing.M) {
+	pgtest.Main(m, sql.MustRead("demo.sql"), sql.MustRead("test_fixture.sql"))
+}
+
+// testServer is a pgrst server on a free port against the shared cluster.
+type testServer struct {
+	URL    string
+	srv    *server.Server
+	writes *atomic.Int64 // client → database writes, one per round trip
+}
+
+// startServer starts a server with the demo settings, changed by edit.
+func startServer(t testing.TB, edit func(*server.Options, *wire.Options)) *testServer {
+	t.Helper()
+	var writes atomic.Int64
+	wo := wire.Options{
+		URI:            pgtest.Shared().URI("authenticator", "postgres"),
+		PoolSize:       4,
+		AcquireTimeout: 5 * time.Second,
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &countingConn{Conn: c, writes: &writes}, nil
+		},
+	}
+	ao := auth.Options{Secret: []byte(testSecret), AnonRole: "web_anon", CacheEntries: 100}
+	so := server.Options{Schemas: []string{"api"}, ExtraSearchPath: []string{"public"}, Version: "test"}
+	if edit != nil {
+		edit(&so, &wo)
+	}
+	if so.Auth == nil {
+		v, err := auth.New(ao)
+		if err != nil {
+			t.Fatal(err)
+		}
+		so.Auth = v
+	}
+	pool, err := wire.Open(wo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(pool, so, zerolog.Nop())
+	if !strings.HasPrefix(wo.URI, "postgres://unreachable") {
+		if _, err := srv.LoadSchema(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		pool.Close()
+	})
+	return &testServer{URL: "http://" + ln.Addr().String(), srv: srv, writes: &writes}
+}
+
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+// response is what a test looks at.
+type response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// do sends a request; headers alternate name, value.
+func (s *testServer) do(t testing.TB, method, path string, headers ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+func (s *testServer) get(t testing.TB, path string, headers ...string) response {
+	t.Helper()
+	return s.do(t, "GET", path, headers...)
+}
+
+// expect checks status and that the body is the JSON want (compared as
+// values, so key order and spacing don't matter).
+func expect(t testing.TB, r response, status int, want string) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
+	}
+	if want == "" {
+		return
+	}
+	var got, exp any
+	if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
+		t.Fatalf("body is not JSON: %v: %q", err, r.Body)
+	}
+	if err := json.Unmarshal([]byte(want), &exp); err != nil {
+		t.Fatalf("bad expectation %q: %v", want, err)
+	}
+	gb, _ := json.Marshal(got)
+	eb, _ := json.Marshal(exp)
+	if string(gb) != string(eb) {
+		t.Fatalf("body\n got %s\nwant %s", gb, eb)
+	}
+}
+
+// expectError checks status and PGRST/SQLSTATE code of an error body, and
+// that all four keys are present.
+func expectError(t testing.TB, r response, status int, code string) map[string]any {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+		t.Fatalf("error body is not JSON: %q", r.Body)
+	}
+	for _, k := range []string{"code", "message", "details", "hint"} {
+		if _, ok := body[k]; !ok {
+			t.Fatalf("error body lacks %q: %s", k, r.Body)
+		}
+	}
+	if body["code"] != code {
+		t.Fatalf("code %v, want %s; body %s", body["code"], code, r.Body)
+	}
+	return body
+}
+
+// token signs claims with alg and key (the test secret for HS*).
+func token(t testing.TB, claims map[string]any) string {
+	t.Helper()
+	tok := jwt.New()
+	for k, v := range claims {
+		if err := tok.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := jwt.Sign(tok, jwt.WithKey(jwa.HS256, []byte(testSecret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

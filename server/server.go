@@ -1,0 +1,136 @@
+// Package server is pgrst's HTTP side: it reads a request, authenticates it,
+// asks the planner for the statement, runs it through wire and writes
+// PostgreSQL's bytes back.
+package server
+
+import (
+	"context"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/valyala/fasthttp"
+
+	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/planner"
+	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/wire"
+)
+
+// Options are the settings a request reads. They are published as one
+// immutable value, so a configuration change is seen by a request either
+// entirely or not at all.
+type Options struct {
+	// Schemas are the exposed schemas; the first is the default.
+	Schemas         []string
+	ExtraSearchPath []string
+	// PreRequest is the db-pre-request function name (may be qualified).
+	PreRequest string
+	MaxRows    int64
+	// AppSettings are app.settings.* GUC names and values, set on every request.
+	AppSettings [][2]string
+	// LegacyGUCs also sets request.jwt.claim.<c>, request.header.<h> and
+	// request.cookie.<c>.
+	LegacyGUCs bool
+	Auth       *auth.Verifier
+	// Version appears in the Server header.
+	Version string
+}
+
+// runtime is Options with the parts derived once per configuration.
+type runtime struct {
+	Options
+	searchPath    string // quoted identifier list
+	preRequestSQL string
+}
+
+// Server serves the API.
+type Server struct {
+	pool   *wire.Pool
+	log    zerolog.Logger
+	opts   atomic.Pointer[runtime]
+	schema atomic.Pointer[cache.Schema]
+	// plans maps a request's shape to its plan. A plan is only valid for
+	// the schema cache it was built from: entries of an older one are
+	// ignored and replaced, and a reload clears the map.
+	plans *cache.Bounded[cachedPlan]
+	http  *fasthttp.Server
+}
+
+type cachedPlan struct {
+	plan   *planner.Plan
+	schema *cache.Schema
+}
+
+// PlanCacheStats reports the plan cache's hits and misses.
+func (s *Server) PlanCacheStats() (hits, misses uint64) { return s.plans.Stats() }
+
+// New returns a server on pool; it serves 503 until a schema cache is set.
+func New(pool *wire.Pool, o Options, log zerolog.Logger) *Server {
+	s := &Server{pool: pool, log: log, plans: cache.NewBounded[cachedPlan](4096)}
+	s.SetOptions(o)
+	s.http = &fasthttp.Server{
+		Handler:                       s.Handle,
+		Name:                          "pgrst/" + o.Version,
+		NoDefaultDate:                 false,
+		NoDefaultContentType:          true,
+		DisablePreParseMultipartForm:  true,
+		ReadTimeout:                   60 * time.Second,
+		IdleTimeout:                   120 * time.Second,
+		DisableHeaderNamesNormalizing: false,
+		Logger:                        fasthttpLogger{log},
+	}
+	return s
+}
+
+// SetOptions publishes a new configuration.
+func (s *Server) SetOptions(o Options) {
+	rt := &runtime{Options: o}
+	rt.searchPath = quoteIdentList(nil, firstOr(o.Schemas, "public"), o.ExtraSearchPath)
+	if o.PreRequest != "" {
+		rt.preRequestSQL = "select " + quoteQualified(o.PreRequest) + "()"
+	}
+	s.opts.Store(rt)
+}
+
+// SetSchema publishes a new schema cache.
+func (s *Server) SetSchema(sc *cache.Schema) {
+	s.schema.Store(sc)
+	s.plans.Clear()
+}
+
+// Schema returns the current schema cache, nil before the first load.
+func (s *Server) Schema() *cache.Schema { return s.schema.Load() }
+
+// LoadSchema reads the catalog and publishes it.
+func (s *Server) LoadSchema(ctx context.Context) (*cache.Schema, error) {
+	sc, err := cache.Load(ctx, s.pool, s.opts.Load().Schemas)
+	if err != nil {
+		return nil, err
+	}
+	s.SetSchema(sc)
+	return sc, nil
+}
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }
+
+// Shutdown stops accepting, waits for in-flight requests up to ctx's
+// deadline, then returns.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.http.ShutdownWithContext(ctx)
+}
+
+type fasthttpLogger struct{ log zerolog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug().Msgf(format, args...)
+}
+
+func firstOr(list []string, def string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return def
+}

@@ -1,0 +1,40 @@
+package server_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pgrst/pgrst/server"
+	"github.com/pgrst/pgrst/wire"
+)
+
+// In the steady state a request is one network round trip: the client
+// writes to the database once (the whole pipelined batch) per request.
+func TestOneRoundTrip(t *testing.T) {
+	s := startServer(t, func(_ *server.Options, w *wire.Options) { w.PoolSize = 1 })
+	tok := token(t, map[string]any{"role": "todo_user"})
+	for i := 0; i < 3; i++ { // prepare the statements on the connection
+		expect(t, s.get(t, "/todos?select=id&id=eq.1", bearer(tok)...), 200, `[{"id":1}]`)
+	}
+	before := s.writes.Load()
+	const n = 20
+	for i := 0; i < n; i++ {
+		s.get(t, "/todos?select=id&id=eq.2", bearer(tok)...)
+	}
+	if got := s.writes.Load() - before; got != n {
+		t.Fatalf("%d requests made %d writes to the database, want %d", n, got, n)
+	}
+}
+
+// With the database unreachable the server answers 503, never hangs or crashes.
+func TestDatabaseDown(t *testing.T) {
+	s := startServer(t, func(_ *server.Options, w *wire.Options) {
+		w.URI = "postgres://unreachable@127.0.0.1:1/postgres?connect_timeout=1"
+		w.AcquireTimeout = 2 * time.Second
+	})
+	r := s.get(t, "/todos")
+	expectError(t, r, 503, "PGRST002")
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+}

@@ -1,0 +1,54 @@
+-- Test-only additions to the demo database (loaded after demo.sql by the
+-- server tests): objects that show what the request sees of itself, and
+-- cases the demo does not need.
+
+-- What a request's transaction knows about the request.
+create view api.whoami as
+select current_user::text as role,
+       current_setting('request.jwt.claims', true) as claims,
+       current_setting('request.method', true) as method,
+       current_setting('request.path', true) as path,
+       current_setting('request.headers', true)::json->>'x-test' as x_test,
+       current_setting('request.headers', true)::jsonb ? 'cookie' as headers_have_cookie,
+       current_setting('request.cookies', true)::json->>'session' as cookie_session,
+       current_setting('request.jwt.claim.role', true) as legacy_claim_role,
+       current_setting('request.jwt.claim.sub', true) as legacy_claim_sub,
+       current_setting('request.header.accept', true) as legacy_header,
+       current_setting('request.cookie.session', true) as legacy_cookie,
+       current_setting('app.settings.greeting', true) as greeting,
+       current_setting('search_path', true) as search_path,
+       current_setting('transaction_read_only', true) as read_only,
+       current_setting('pgrst_test.pre_request', true) as pre_request;
+grant select on api.whoami to web_anon, todo_user;
+
+-- A pre-request hook: refuses requests carrying X-Block, marks the others.
+create function api.check_request() returns void language plpgsql as $$
+begin
+  if current_setting('request.headers', true)::json->>'x-block' is not null then
+    raise exception 'blocked by pre-request' using hint = 'remove X-Block';
+  end if;
+  perform set_config('pgrst_test.pre_request', 'ran', true);
+end
+$$;
+grant execute on function api.check_request() to web_anon, todo_user;
+
+-- Only todo_user may read it: anonymous reads get 401, other roles 403.
+create table api.secrets (id int primary key, secret text);
+insert into api.secrets values (1, 'the butler did it');
+grant select on api.secrets to todo_user;
+
+-- A role that may log in through the authenticator but reads nothing.
+do $$
+begin
+  if not exists (select from pg_roles where rolname = 'nobody') then
+    create role nobody nologin;
+  end if;
+end
+$$;
+grant nobody to authenticator;
+grant usage on schema api to nobody;
+
+-- Awkward names and values.
+create table api."Odd Name" ("my col" int, "quote""d" text, "ünï" text);
+insert into api."Odd Name" values (1, 'a"b', 'x,y'), (2, 'it''s', null), (3, null, 'z');
+grant select on api."Odd Name" to web_anon;
