@@ -191,10 +191,7 @@ pgrst demo: http://%[1]s  (Ctrl-C stops it and removes the database)
   curl '%[1]s/films?select=title,directors(last_name),roles(character,actors(first_name,last_name))&id=eq.1'
 
   export TOKEN=%[2]s
-  curl %[1]s/todos -H "Authorization: Bearer $TOKEN" \
-       -H "Content-Type: application/json" -d '{"task": "learn how to auth"}'
-  curl '%[1]s/todos?id=eq.1' -X PATCH -H "Authorization: Bearer $TOKEN" \
-       -H "Content-Type: application/json" -d '{"done": true}'
+  curl '%[1]s/todos?select=id,task&done=is.false' -H "Authorization: Bearer $TOKEN"
 
   The token is an HS256 JWT for the role todo_user, signed with the demo secret
   %[3]s
