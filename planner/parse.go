@@ -71,7 +71,7 @@ func ParseQuery(rawQuery string) (*Query, error) {
 			return nil, err
 		}
 		var terms []OrderTerm
-		if err := run(s, p.Value, "failed to parse order ("+p.Value+")", func() res {
+		if err := run(s, p.Value, "order", p.Value, func() res {
 			var r res
 			terms, r = s.order()
 			return r
@@ -92,7 +92,7 @@ func ParseQuery(rawQuery string) (*Query, error) {
 		q.Logic = append(q.Logic, lp)
 	}
 	if cols != nil {
-		if err := run(s, cols.Value, "failed to parse columns parameter ("+cols.Value+")", func() res {
+		if err := run(s, cols.Value, "columns parameter", cols.Value, func() res {
 			var r res
 			q.Columns, r = s.columns()
 			return r
@@ -102,7 +102,7 @@ func ParseQuery(rawQuery string) (*Query, error) {
 		q.HasColumns = true
 	}
 	if sel != nil {
-		if err := run(s, sel.Value, "failed to parse select parameter ("+sel.Value+")", func() res {
+		if err := run(s, sel.Value, "select parameter", sel.Value, func() res {
 			var r res
 			q.Select, r = s.fieldForest()
 			return r
@@ -123,7 +123,7 @@ func ParseQuery(rawQuery string) (*Query, error) {
 			return nil, err
 		}
 		var e OpExpr
-		if err := run(s, p.Value, "failed to parse filter ("+p.Value+")", func() res {
+		if err := run(s, p.Value, "filter", p.Value, func() res {
 			var r res
 			e, r = s.opExpr(false)
 			return r
@@ -133,7 +133,7 @@ func ParseQuery(rawQuery string) (*Query, error) {
 		q.Filters = append(q.Filters, Filter{Path: path, Field: field, Expr: e})
 	}
 	if onConflict != nil {
-		if err := run(s, onConflict.Value, "failed to parse on_conflict parameter ("+onConflict.Value+")", func() res {
+		if err := run(s, onConflict.Value, "on_conflict parameter", onConflict.Value, func() res {
 			var r res
 			q.OnConflict, r = s.columns()
 			return r
@@ -149,13 +149,15 @@ func ParseQuery(rawQuery string) (*Query, error) {
 }
 
 // run parses input with p; on failure it parses again with messages on to
-// build PostgREST's error. Parsing need not reach the end of the input.
-func run(s *pstate, input, what string, p func() res) error {
+// build PostgREST's error, "failed to parse <what> (<shown>)". Parsing need
+// not reach the end of the input.
+func run(s *pstate, input, what, shown string, p func() res) error {
 	*s = pstate{in: input}
 	if p().ok {
 		return nil
 	}
 	*s = pstate{in: input, verbose: true}
+	what = "failed to parse " + what + " (" + shown + ")"
 	r := p()
 	if r.ok { // cannot happen: messages never change control flow
 		return errQueryParam("\""+what+"\"", "unknown parse error")
@@ -200,7 +202,7 @@ func parseTreePath(s *pstate, key string) ([]string, Field, error) {
 		path  []string
 		field Field
 	)
-	err := run(s, key, "failed to parse tree path ("+key+")", func() res {
+	err := run(s, key, "tree path", key, func() res {
 		var r res
 		path, field, r = s.treePath()
 		return r
@@ -213,7 +215,7 @@ func parseTreePath(s *pstate, key string) ([]string, Field, error) {
 // PostgREST, so error columns count from that prefix.
 func parseLogicParam(s *pstate, key, value string) (LogicParam, error) {
 	var names []string
-	if err := run(s, key, "failed to parse logic path ("+key+")", func() res {
+	if err := run(s, key, "logic path", key, func() res {
 		var r res
 		var last string
 		names, last, r = s.logicPath()
@@ -239,7 +241,7 @@ func parseLogicParam(s *pstate, key, value string) (LogicParam, error) {
 		op = "not." + op
 	}
 	var tree Logic
-	err := run(s, op+value, "failed to parse logic tree ("+value+")", func() res {
+	err := run(s, op+value, "logic tree", value, func() res {
 		var r res
 		tree, r = s.logicTree()
 		return r
