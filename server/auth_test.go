@@ -107,3 +107,11 @@ func TestPreRequest(t *testing.T) {
 		t.Errorf("body %v", body)
 	}
 }
+
+// A valid token without a role claim runs as the anonymous role, and counts
+// as unauthenticated: permission errors are 401, as in PostgREST.
+func TestAuthTokenWithoutRole(t *testing.T) {
+	s := startServer(t, nil)
+	r := s.get(t, "/secrets", bearer(token(t, map[string]any{"sub": "alice"}))...)
+	expectError(t, r, 401, "42501")
+}

@@ -72,7 +72,9 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 		return false, aerr
 	}
 	x.auth = res
-	authed = !res.Anonymous
+	// As in PostgREST, a request counts as authenticated (42501 → 403, not
+	// 401) when it runs as a role other than the anonymous one.
+	authed = res.Role != rt.Auth.AnonRole()
 
 	sc := s.schema.Load()
 	if sc == nil {

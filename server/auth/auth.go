@@ -232,6 +232,10 @@ func (e *entry) check(now time.Time) (Result, *Error) {
 	return e.res, nil
 }
 
+// AnonRole is the role of requests without a token ("" when anonymous
+// access is disabled).
+func (v *Verifier) AnonRole() string { return v.anonRole }
+
 // CacheStats returns the token cache's hit and miss counts (zero when the
 // cache is disabled).
 func (v *Verifier) CacheStats() (hits, misses uint64) {
