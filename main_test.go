@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // buildBinary builds pgrst once for the tests that run it as a user would.
@@ -85,5 +91,58 @@ func TestCommandLine(t *testing.T) {
 	cmd := exec.Command(bin, "--bogus")
 	if err := cmd.Run(); err == nil {
 		t.Fatal("--bogus accepted")
+	}
+}
+
+// The server starts without its database (answering 503 until the schema
+// cache loads) and stops cleanly on SIGTERM.
+func TestStartWithoutDatabaseAndStop(t *testing.T) {
+	bin := buildBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(bin)
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"PGRST_DB_URI=postgres://nobody@127.0.0.1:1/none?connect_timeout=1",
+		"PGRST_SERVER_HOST=127.0.0.1",
+		"PGRST_SERVER_PORT=" + strconv.Itoa(port),
+		"PGRST_DB_ANON_ROLE=anon",
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/items"
+	var res *http.Response
+	for i := 0; i < 100; i++ {
+		if res, err = http.Get(url); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 503 || !strings.Contains(string(body), "PGRST002") {
+		t.Fatalf("without a database: %d %s", res.StatusCode, body)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no exit 15 s after SIGTERM")
 	}
 }
