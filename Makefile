@@ -1,4 +1,4 @@
-# pgrst: make build | run | test | bench-micro | fmt | clean
+# pgrst: make build | run | test | bench | bench-compare | bench-micro | fmt | clean
 #
 # make run            builds bin/pgrst and serves a throwaway demo database
 #                     (sql/demo.sql in ./.pgrst-demo) on localhost:3000
@@ -12,7 +12,7 @@ GO     ?= go
 BIN    := bin/pgrst
 CONFIG ?=
 
-.PHONY: build run test vet bench-micro fmt clean
+.PHONY: build run test vet bench bench-compare bench-micro fmt clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -36,7 +36,34 @@ test:
 vet:
 	$(GO) vet ./...
 
+# make bench          the benchmark (bench/): a throwaway cluster tuned for
+#                     benchmarking, the dataset, bin/pgrst under load, pgbench and
+#                     bench/floor for the database's limit; prints the table and
+#                     writes bench/results/*.json. BENCH_DURATION, BENCH_CONCURRENCY,
+#                     BENCH_SCENARIOS, ... (see bench/main.go)
+# make bench-compare URL=http://host:port   (or BIN=path/to/server, or
+#                     BENCH_TARGETS=name=URL-or-binary,...): the same scenarios
+#                     against another server too, interleaved, with ratios
+# make bench-micro    Go micro-benchmarks with -benchmem
+bench: build
+	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
+	$(GO) build -o bin/pgrst-floor ./bench/floor && \
+	$(GO) build -o bin/pgrst-bench ./bench && \
+	./bin/pgrst-bench
+
+bench-compare: build
+	@targets="$(BENCH_TARGETS)"; \
+	if [ -n "$(URL)" ]; then targets="$${targets:+$$targets,}other=$(URL)"; fi; \
+	if [ -n "$(BIN)" ]; then targets="$${targets:+$$targets,}bin=$(BIN)"; fi; \
+	if [ -z "$$targets" ]; then echo "make bench-compare: set URL=http://host:port, BIN=path/to/server or BENCH_TARGETS=name=spec,..." >&2; exit 2; fi; \
+	PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
+	$(GO) build -o bin/pgrst-floor ./bench/floor && \
+	$(GO) build -o bin/pgrst-bench ./bench && \
+	BENCH_TARGETS="$$targets" ./bin/pgrst-bench
+
 bench-micro:
+	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
+	echo "$(GO) test -run '^$$$$' -bench . -benchmem ./planner/ ./server/..." && \
 	$(GO) test -run '^$$' -bench . -benchmem ./planner/ ./server/...
 
 fmt:

@@ -1,6 +1,7 @@
 // Command pgrst serves a PostgreSQL database as a REST API compatible with
 // PostgREST. Its only argument is the configuration file; PGRST_*
-// environment variables override it.
+// environment variables override it, and so does the configuration kept
+// in the database (see the README's control plane section).
 package main
 
 import (
@@ -8,13 +9,18 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/control"
 	"github.com/pgrst/pgrst/server"
 	"github.com/pgrst/pgrst/server/auth"
@@ -28,13 +34,13 @@ func main() {
 // run is main without os.Exit, so every failure is one line and an exit
 // code, never a panic.
 func run(args, environ []string) int {
-	action, path, err := control.ParseArgs(args)
+	cmd, err := control.ParseCommand(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgrst:", err)
 		fmt.Fprint(os.Stderr, control.Usage())
 		return 1
 	}
-	switch action {
+	switch cmd.Action {
 	case control.ActionHelp:
 		fmt.Print(control.Usage())
 		return 0
@@ -46,23 +52,64 @@ func run(args, environ []string) int {
 		return 0
 	}
 
-	cfg, err := control.Load(path, environ)
+	base, err := control.LoadSettings(cmd.Path, environ)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgrst:", err)
 		return 1
 	}
+	cfg, err := control.Build(base)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pgrst:", err)
+		return 1
+	}
+	switch cmd.Action {
+	case control.ActionReady:
+		return probeReady(cfg)
+	case control.ActionSetup:
+		return setup(cfg, cmd)
+	}
+	return serve(cmd.Path, environ, base, cfg)
+}
+
+// serve runs the server until SIGTERM or SIGINT.
+func serve(path string, environ []string, base control.Settings, cfg *control.Config) int {
 	log := newLogger(cfg.LogLevel)
+
+	// The configuration in the database, when it can be read now: it may
+	// set even the options that are only read at start-up (db-pool, ...).
+	var db control.DBLayers
+	dbUnread := false
+	if cfg.Bool("db-config") {
+		var err error
+		if db, err = readDBAtStart(cfg); err != nil {
+			dbUnread = true
+			log.Warn().Err(err).Msg("cannot read the configuration in the database yet; starting without it")
+		} else if withDB, err := control.WithDB(base, db); err != nil {
+			log.Error().Err(err).Msg("invalid configuration in the database ignored; starting without it")
+		} else {
+			cfg = withDB
+		}
+	}
+	setLogLevel(cfg.LogLevel)
 	for _, k := range cfg.Unknown {
 		log.Warn().Str("option", k).Msg("unknown configuration option ignored")
 	}
 
-	opts, err := serverOptions(cfg)
+	opts, err := serverOptions(cfg, nil, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgrst:", err)
 		return 1
 	}
+	var plane atomic.Pointer[control.Plane]
 	pool, err := wire.Open(wire.Options{URI: cfg.DBURI, PoolSize: cfg.DBPool,
-		AcquireTimeout: cfg.DBPoolAcquisitionTimeout})
+		AcquireTimeout: cfg.DBPoolAcquisitionTimeout,
+		MaxLifetime:    time.Duration(cfg.Int("db-pool-max-lifetime")) * time.Second,
+		MaxIdleTime:    time.Duration(cfg.Int("db-pool-max-idletime")) * time.Second,
+		OnConnect: func() {
+			if p := plane.Load(); p != nil {
+				p.Wake()
+			}
+		}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgrst:", err)
 		return 1
@@ -75,48 +122,135 @@ func run(args, environ []string) int {
 		fmt.Fprintf(os.Stderr, "pgrst: server-host/server-port: cannot listen on %s: %v\n", addr, err)
 		return 1
 	}
-	srv := server.New(pool, opts, log)
-	log.Log().Str("version", control.Version).Str("address", ln.Addr().String()).
-		Int("db_pool", cfg.DBPool).Msg("pgrst listening")
-
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go loadSchemaUntilDone(ctx, srv, log)
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	select {
-	case sig := <-sigs:
-		log.Log().Str("signal", sig.String()).Msg("shutting down")
-	case err := <-served:
-		if err != nil {
-			log.Error().Err(err).Msg("server stopped")
+	var adminLn net.Listener
+	if cfg.Get("admin-server-port") != "" {
+		network, addr := adminAddress(cfg)
+		if adminLn, err = net.Listen(network, addr); err != nil {
+			ln.Close()
+			fmt.Fprintf(os.Stderr, "pgrst: admin-server-host/admin-server-port: cannot listen on %s: %v\n", addr, err)
 			return 1
 		}
+	}
+
+	srv := server.New(pool, opts, log)
+	// Only the plane's goroutine calls Prepare and LoadSchema, one at a
+	// time, so current needs no lock.
+	current := struct {
+		cfg  *control.Config
+		auth *auth.Verifier
+	}{cfg, opts.Auth}
+	p := control.NewPlane(control.PlaneOptions{
+		Path: path, Environ: environ, Config: cfg, DB: db, DBUnread: dbUnread,
+		Querier: pool, Log: log,
+		Prepare: func(c *control.Config) (func(), error) {
+			o, err := serverOptions(c, current.cfg, current.auth)
+			if err != nil {
+				return nil, err
+			}
+			return func() {
+				srv.SetOptions(o)
+				setLogLevel(c.LogLevel)
+				current.cfg, current.auth = c, o.Auth
+			}, nil
+		},
+		LoadSchema: func(ctx context.Context, c *control.Config) (string, error) {
+			sc, err := cache.Load(ctx, pool, c.DBSchemas)
+			if err != nil {
+				return "", err
+			}
+			reload := srv.Schema() != nil
+			srv.SetSchema(sc)
+			if reload {
+				pool.ForgetStatements()
+			}
+			return fmt.Sprintf("%d relations, %d functions, postgres %s",
+				len(sc.Relations), len(sc.Functions), sc.PgVersionText), nil
+		},
+	})
+	plane.Store(p)
+
+	log.Log().Str("version", control.Version).Str("address", ln.Addr().String()).
+		Int("db_pool", cfg.DBPool).Msg("pgrst listening")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go p.Run(ctx)
+
+	served := make(chan error, 2)
+	go func() { served <- srv.Serve(ln) }()
+	var admin *server.Admin
+	if adminLn != nil {
+		admin = server.NewAdmin(srv, server.AdminOptions{Control: p.Stats,
+			Listening: cfg.Bool("db-channel-enabled")})
+		go func() { served <- admin.Serve(adminLn) }()
+		log.Log().Str("address", adminLn.Addr().String()).Msg("admin server listening")
+	}
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2)
+	for {
+		select {
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGUSR1:
+				log.Info().Msg("SIGUSR1: reloading the schema cache")
+				p.ReloadSchema()
+				continue
+			case syscall.SIGUSR2:
+				log.Info().Msg("SIGUSR2: reloading the configuration")
+				p.ReloadConfig()
+				continue
+			}
+			log.Log().Str("signal", sig.String()).Msg("shutting down")
+		case err := <-served:
+			if err != nil {
+				log.Error().Err(err).Msg("server stopped")
+				return 1
+			}
+		}
+		break
 	}
 	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if admin != nil {
+		admin.Shutdown(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn().Err(err).Msg("in-flight requests did not finish in time")
 	}
 	return 0
 }
 
-// serverOptions turns the configuration into what requests read.
-func serverOptions(cfg *control.Config) (server.Options, error) {
-	v, err := auth.New(auth.Options{
-		Secret:       cfg.JWTSecret,
-		Audience:     cfg.JWTAud,
-		RoleClaimKey: cfg.JWTRoleClaimKey,
-		AnonRole:     cfg.DBAnonRole,
-		CacheEntries: int(cfg.Int("jwt-cache-max-entries")),
-	})
+// readDBAtStart reads the configuration kept in the database on a
+// connection of its own, giving up after a few seconds: the database may
+// be down, and the server starts anyway.
+func readDBAtStart(cfg *control.Config) (control.DBLayers, error) {
+	pool, err := wire.Open(wire.Options{URI: cfg.DBURI, PoolSize: 1, AcquireTimeout: 3 * time.Second})
 	if err != nil {
-		return server.Options{}, err
+		return control.DBLayers{}, err
+	}
+	defer pool.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	return control.ReadDB(ctx, pool, cfg.Get("db-pre-config"))
+}
+
+// serverOptions turns the configuration into what requests read. The JWT
+// verifier of prev (and its cache) is kept when no JWT option changed.
+func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.Options, error) {
+	v := prevAuth
+	if prev == nil || v == nil || !sameAuth(cfg, prev) {
+		var err error
+		v, err = auth.New(auth.Options{
+			Secret:       cfg.JWTSecret,
+			Audience:     cfg.JWTAud,
+			RoleClaimKey: cfg.JWTRoleClaimKey,
+			AnonRole:     cfg.DBAnonRole,
+			CacheEntries: int(cfg.Int("jwt-cache-max-entries")),
+		})
+		if err != nil {
+			return server.Options{}, err
+		}
 	}
 	app := make([][2]string, len(cfg.AppSettings))
 	for i, s := range cfg.AppSettings {
@@ -134,46 +268,99 @@ func serverOptions(cfg *control.Config) (server.Options, error) {
 	}, nil
 }
 
-// loadSchemaUntilDone loads the schema cache, retrying with capped
-// exponential backoff while the database is unreachable; until it succeeds
-// requests get 503 PGRST002.
-func loadSchemaUntilDone(ctx context.Context, srv *server.Server, log zerolog.Logger) {
-	backoff := time.Second
-	for {
-		start := time.Now()
-		sc, err := srv.LoadSchema(ctx)
-		if err == nil {
-			log.Log().Str("postgres", sc.PgVersionText).Int("relations", len(sc.Relations)).
-				Int("functions", len(sc.Functions)).Dur("load_time", time.Since(start)).
-				Msg("schema cache loaded")
-			return
-		}
-		if errors.Is(err, context.Canceled) {
-			return
-		}
-		log.Error().Err(err).Dur("retry_in", backoff).Msg("could not load the schema cache")
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 32*time.Second)
-	}
+// sameAuth reports whether a and b configure the JWT verifier alike.
+func sameAuth(a, b *control.Config) bool {
+	return slices.Equal(a.JWTSecret, b.JWTSecret) && a.JWTAud == b.JWTAud &&
+		a.JWTRoleClaimKey == b.JWTRoleClaimKey && a.DBAnonRole == b.DBAnonRole &&
+		a.Int("jwt-cache-max-entries") == b.Int("jwt-cache-max-entries")
 }
 
-// newLogger logs to stderr at the configured level. Start-up lines use
+// adminAddress is where the admin server listens: admin-server-host
+// (default: server-host) and admin-server-port.
+func adminAddress(cfg *control.Config) (network, address string) {
+	a := *cfg
+	a.ServerHost = cfg.Get("admin-server-host")
+	a.ServerPort = int(cfg.Int("admin-server-port"))
+	return a.ListenAddress()
+}
+
+// probeReady asks the admin server for /ready: exit code 0 when it
+// answers 200, 1 otherwise (a container health check).
+func probeReady(cfg *control.Config) int {
+	if cfg.Get("admin-server-port") == "" {
+		fmt.Fprintln(os.Stderr, "pgrst: --ready needs admin-server-port")
+		return 1
+	}
+	host := cfg.Get("admin-server-host")
+	switch host {
+	case "!4", "*", "*4":
+		host = "127.0.0.1"
+	case "!6", "*6":
+		host = "::1"
+	}
+	url := "http://" + net.JoinHostPort(host, strconv.Itoa(int(cfg.Int("admin-server-port")))) + "/ready"
+	client := http.Client{Timeout: 5 * time.Second}
+	res, err := client.Get(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pgrst: --ready:", err)
+		return 1
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		fmt.Fprintf(os.Stderr, "pgrst: --ready: %s answered %d\n", url, res.StatusCode)
+		return 1
+	}
+	return 0
+}
+
+// setup installs or upgrades the pgrst schema in the database of db-uri.
+func setup(cfg *control.Config, cmd control.Command) int {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	script := control.SchemaSQL(cfg.Get("db-channel"), cmd.DDLReload)
+	grant := "" // the connecting role owns the table
+	if cmd.Role != "" {
+		grant = control.GrantSQL(cmd.Role)
+	}
+	if err := wire.ExecScript(ctx, cfg.DBURI, "begin;\n"+script+"\n"+grant+"\ncommit;\n"); err != nil {
+		var de *wire.DBError
+		if errors.As(err, &de) && de.Code == "42501" {
+			fmt.Fprintln(os.Stderr, "pgrst: setup:", err, "(connect as a role that may create schemas; --ddl-reload needs a superuser)")
+			return 1
+		}
+		fmt.Fprintln(os.Stderr, "pgrst: setup:", err)
+		return 1
+	}
+	what := "pgrst schema installed"
+	if cmd.DDLReload {
+		what += ", with the DDL event trigger"
+	}
+	if cmd.Role != "" {
+		what += "; " + cmd.Role + " may read pgrst.config"
+	}
+	fmt.Fprintln(os.Stderr, "pgrst:", what)
+	return 0
+}
+
+// newLogger logs to stderr; the level is set with setLogLevel, process
+// wide, so a configuration reload can change it. Start-up lines use
 // Log() (no level) so they appear whatever the level.
 func newLogger(level control.LogLevel) zerolog.Logger {
-	l := zerolog.New(os.Stderr).With().Timestamp().Logger()
+	setLogLevel(level)
+	return zerolog.New(os.Stderr).With().Timestamp().Logger()
+}
+
+func setLogLevel(level control.LogLevel) {
+	l := zerolog.DebugLevel
 	switch level {
 	case control.LogCrit:
-		return l.Level(zerolog.FatalLevel)
+		l = zerolog.FatalLevel
 	case control.LogError:
-		return l.Level(zerolog.ErrorLevel)
+		l = zerolog.ErrorLevel
 	case control.LogWarn:
-		return l.Level(zerolog.WarnLevel)
+		l = zerolog.WarnLevel
 	case control.LogInfo:
-		return l.Level(zerolog.InfoLevel)
+		l = zerolog.InfoLevel
 	}
-	return l.Level(zerolog.DebugLevel)
+	zerolog.SetGlobalLevel(l)
 }

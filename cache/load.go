@@ -60,6 +60,10 @@ type catalogDoc struct {
 	Schemas    []schemaDoc   `json:"schemas"`
 	Relations  []relationDoc `json:"relations"`
 	Functions  []functionDoc `json:"functions"`
+	FKs        []fkDoc       `json:"fks"`
+	PKs        []pkDoc       `json:"pks"`
+	Views      []viewDoc     `json:"views"`
+	Computed   []computedDoc `json:"computed"`
 }
 
 type schemaDoc struct {
@@ -68,6 +72,7 @@ type schemaDoc struct {
 }
 
 type relationDoc struct {
+	OID     uint32      `json:"oid"`
 	Schema  string      `json:"schema"`
 	Name    string      `json:"name"`
 	Kind    string      `json:"kind"`
@@ -174,6 +179,7 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 	for _, fs := range s.Functions {
 		slices.SortStableFunc(fs, func(a, b *Function) int { return len(a.Args) - len(b.Args) })
 	}
+	d.buildRelationships(s)
 	return s, nil
 }
 
@@ -182,6 +188,7 @@ func (d *relationDoc) build() (*Relation, error) {
 		return nil, fmt.Errorf("schema cache: relation %s.%s: bad relkind %q", d.Schema, d.Name, d.Kind)
 	}
 	r := &Relation{
+		OID:         d.OID,
 		Schema:      d.Schema,
 		Name:        d.Name,
 		Kind:        RelKind(d.Kind[0]),

@@ -239,7 +239,8 @@ func TestLoadRelations(t *testing.T) {
 	if ev := rel(t, s, "api", "events"); !slices.Equal(ev.PrimaryKey, []string{"id", "at"}) {
 		t.Errorf("events pk = %v", ev.PrimaryKey)
 	}
-	if v := rel(t, s, "api", "orders_view"); len(v.PrimaryKey) != 0 || len(v.Columns) != 3 {
+	// The view shows all primary key columns of its table: it inherits the key.
+	if v := rel(t, s, "api", "orders_view"); !slices.Equal(v.PrimaryKey, []string{"region", "id"}) || len(v.Columns) != 3 {
 		t.Errorf("view pk = %v, columns = %d", v.PrimaryKey, len(v.Columns))
 	}
 }
@@ -473,7 +474,18 @@ func TestLoadLarge(t *testing.T) {
 	if len(s.Relations) != 500+50+7 || fks != 1001 {
 		t.Errorf("relations = %d, bulk fks = %d", len(s.Relations), fks)
 	}
-	t.Logf("Load: %d relations, %d foreign keys in %v", len(s.Relations), fks, elapsed)
+	nrels := 0
+	for _, list := range s.Relationships {
+		nrels += len(list)
+	}
+	// Each FK in bulk gives M2O + O2M, and more through the 50 views.
+	if nrels < 2*1000 {
+		t.Errorf("relationships = %d", nrels)
+	}
+	if r := s.Relationships[cache.QName{Schema: "bulk", Name: "v20"}]; len(r) == 0 {
+		t.Errorf("no relationships traced through bulk.v20")
+	}
+	t.Logf("Load: %d relations, %d foreign keys, %d relationships in %v", len(s.Relations), fks, nrels, elapsed)
 
 	// The same again on a warm connection, split into the query and the rest.
 	start = time.Now()

@@ -21,6 +21,11 @@ type Schema struct {
 	Functions map[QName][]*Function
 	// SchemaComments maps an exposed schema to its comment.
 	SchemaComments map[string]string
+	// Relationships maps a relation of an exposed schema to the
+	// relationships it is the source of, whose targets (and junctions) are
+	// in exposed schemas too. Each list is sorted as PostgREST sorts it
+	// (the order of PGRST201 details). See rels.go.
+	Relationships map[QName][]*Relationship
 	// PgVersion is server_version_num, e.g. 150018.
 	PgVersion int
 	// PgVersionText is the human-readable server version.
@@ -40,6 +45,8 @@ const (
 
 // Relation is a table-like object that can be an endpoint.
 type Relation struct {
+	// OID is the relation's pg_class oid.
+	OID     uint32
 	Schema  string
 	Name    string
 	Kind    RelKind
@@ -49,6 +56,7 @@ type Relation struct {
 	// ColumnIndex maps a column name to its entry in Columns.
 	ColumnIndex map[string]*Column
 	// PrimaryKey lists the primary key columns in key order (empty if none).
+	// A view inherits the primary key of a table it shows all key columns of.
 	PrimaryKey []string
 	// Uniques lists each unique constraint's columns (primary key excluded).
 	Uniques [][]string

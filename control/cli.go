@@ -14,6 +14,8 @@ const (
 	ActionHelp                  // print Usage() and exit
 	ActionVersion               // print the version and exit
 	ActionExample               // print Example() and exit
+	ActionReady                 // probe the admin server's /ready and exit 0 when ready
+	ActionSetup                 // install or upgrade the pgrst schema and exit
 )
 
 func (a Action) String() string {
@@ -26,48 +28,97 @@ func (a Action) String() string {
 		return "version"
 	case ActionExample:
 		return "example"
+	case ActionReady:
+		return "ready"
+	case ActionSetup:
+		return "setup"
 	}
 	return fmt.Sprintf("Action(%d)", int(a))
 }
 
-// ParseArgs reads the command line without the program name (os.Args[1:]).
-// The only positional argument is the config file; the flags are
-// --help/-h, --version/-v and --example/-e, and "--" ends the flags. An
-// unknown flag, two actions or two files is an error (one line; print
-// Usage() after it).
+// Command is the parsed command line.
+type Command struct {
+	Action Action
+	// Path is the config file, "" for none.
+	Path string
+	// DDLReload (setup --ddl-reload) also installs the DDL event trigger.
+	DDLReload bool
+	// Role (setup --role NAME) is the role granted SELECT on pgrst.config;
+	// "" means the connecting user.
+	Role string
+}
+
+// ParseArgs reads the command line without the program name (os.Args[1:]);
+// see ParseCommand, of which it returns the action and the config file.
 func ParseArgs(args []string) (action Action, path string, err error) {
+	c, err := ParseCommand(args)
+	return c.Action, c.Path, err
+}
+
+// ParseCommand reads the command line without the program name
+// (os.Args[1:]). The only positional argument is the config file, after
+// an optional first word "setup"; the flags are --help/-h, --version/-v,
+// --example/-e and --ready, setup's --ddl-reload and --role NAME, and
+// "--" ends the flags. An unknown flag, two actions or two files is an
+// error (one line; print Usage() after it).
+func ParseCommand(args []string) (Command, error) {
+	var c Command
+	if len(args) > 0 && args[0] == "setup" {
+		c.Action = ActionSetup
+		args = args[1:]
+	}
 	flagsDone := false
-	for _, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		if !flagsDone && strings.HasPrefix(a, "-") && a != "-" {
 			var act Action
-			switch a {
-			case "--":
+			switch {
+			case a == "--":
 				flagsDone = true
 				continue
-			case "-h", "--help":
+			case a == "-h" || a == "--help":
 				act = ActionHelp
-			case "-v", "--version":
+			case a == "-v" || a == "--version":
 				act = ActionVersion
-			case "-e", "--example":
+			case a == "-e" || a == "--example":
 				act = ActionExample
+			case a == "--ready":
+				act = ActionReady
+			case c.Action == ActionSetup && a == "--ddl-reload":
+				c.DDLReload = true
+				continue
+			case c.Action == ActionSetup && (a == "--role" || strings.HasPrefix(a, "--role=")):
+				role, ok := strings.CutPrefix(a, "--role=")
+				if !ok {
+					if i+1 >= len(args) {
+						return Command{}, errors.New("--role needs a role name")
+					}
+					i++
+					role = args[i]
+				}
+				if role == "" {
+					return Command{}, errors.New("--role needs a role name")
+				}
+				c.Role = role
+				continue
 			default:
-				return ActionRun, "", fmt.Errorf("unknown flag %s", a)
+				return Command{}, fmt.Errorf("unknown flag %s", a)
 			}
-			if action != ActionRun && action != act {
-				return ActionRun, "", fmt.Errorf("--%s and --%s cannot be used together", action, act)
+			if c.Action != ActionRun && c.Action != act {
+				return Command{}, fmt.Errorf("--%s and --%s cannot be used together", c.Action, act)
 			}
-			action = act
+			c.Action = act
 			continue
 		}
-		if path != "" {
-			return ActionRun, "", errors.New("only one config file can be given, got " + path + " and " + a)
+		if c.Path != "" {
+			return Command{}, errors.New("only one config file can be given, got " + c.Path + " and " + a)
 		}
 		if a == "" {
-			return ActionRun, "", errors.New("empty config file name")
+			return Command{}, errors.New("empty config file name")
 		}
-		path = a
+		c.Path = a
 	}
-	return action, path, nil
+	return c, nil
 }
 
 // Usage returns the help text for --help.
@@ -79,6 +130,15 @@ Usage:
   pgrst --help        show this help (also -h)
   pgrst --version     show the version (also -v)
   pgrst --example     print an annotated example config file (also -e)
+  pgrst --ready [FILE]
+                      ask the admin server (admin-server-port) whether the
+                      server is ready; exit code 0 when it is (health checks)
+  pgrst setup [FILE] [--ddl-reload] [--role NAME]
+                      install or upgrade the pgrst schema (table pgrst.config)
+                      in the database of db-uri, connecting as a role that may
+                      create schemas, and grant NAME (default: that role)
+                      SELECT on it; --ddl-reload also installs an event trigger
+                      (superuser only) that reloads the schema cache after DDL
 
 Configuration, later sources overriding earlier ones:
   1. built-in defaults
@@ -87,6 +147,11 @@ Configuration, later sources overriding earlier ones:
   3. environment variables PGRST_<KEY>: the option name upper-cased with
      '-' written '_', e.g. PGRST_DB_URI=postgres://app@db/app for db-uri,
      PGRST_APP_SETTINGS_JWT_EXP=3600 for app.settings.jwt_exp
+  4. in the database (unless db-config = false): settings pgrst.<option>
+     of the connecting role (ALTER ROLE authenticator SET pgrst.db_max_rows
+     = '100') and those made by the db-pre-config function
+  5. rows of the table pgrst.config (see pgrst setup)
+Signals: SIGUSR1 reloads the schema cache, SIGUSR2 the configuration.
 
 The database connection also honours libpq's variables (PGHOST, PGPORT,
 PGUSER, PGPASSWORD, PGDATABASE, ...) for anything db-uri leaves out.

@@ -19,6 +19,9 @@ type Error struct {
 	Message string
 	Details string
 	Hint    string
+	// DetailsJSON, when set, is the details as raw JSON instead of a
+	// string (PGRST201 lists the candidate relationships).
+	DetailsJSON string
 }
 
 func (e *Error) Error() string {

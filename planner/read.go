@@ -15,6 +15,10 @@ type ReadOptions struct {
 	MaxRows int64
 	// Head builds no body (HEAD requests).
 	Head bool
+	// Count is the Prefer: count mode; Body the media type's rendering
+	// (see envelope.go).
+	Count Count
+	Body  Body
 }
 
 // Statement is one SQL statement and its arguments. Every argument is a Go
@@ -34,6 +38,8 @@ type Plan struct {
 	maxRows int64
 	limit   bool // the statement ends its source query with LIMIT/OFFSET
 	nArgs   int
+	tree    *node // the resolved select tree (embeds)
+	envelope
 }
 
 // PlanRead plans a GET/HEAD on the table or view target of o.Schema.
@@ -61,12 +67,13 @@ func NewReadPlan(q *Query, s *cache.Schema, target string, o ReadOptions) (*Plan
 	if rel == nil {
 		return nil, errTableNotFound(o.Schema, target, suggestTable(s, o.Schema, target))
 	}
-	if err := checkUnplanned(q); err != nil {
+	tree, err := planTree(q, s, rel, o.Schema)
+	if err != nil {
 		return nil, err
 	}
-	b := builder{rel: rel, buf: make([]byte, 0, 512)}
+	b := builder{rel: rel, buf: make([]byte, 0, 512), tree: tree}
 	b.read(q, o)
-	return &Plan{SQL: string(b.buf), maxRows: o.MaxRows, limit: q.HasRange || o.MaxRows > 0, nArgs: len(b.args)}, nil
+	return &Plan{SQL: string(b.buf), maxRows: o.MaxRows, limit: q.HasRange || o.MaxRows > 0, nArgs: len(b.args), tree: tree, envelope: b.env}, nil
 }
 
 // AppendReadKey appends the plan cache key of a read: the query's shape
@@ -80,81 +87,9 @@ func AppendReadKey(dst []byte, q *Query, target string, o ReadOptions) []byte {
 	dst = appendKeyStr(dst, o.Schema)
 	dst = appendKeyStr(dst, target)
 	dst = strconv.AppendInt(dst, o.MaxRows, 10)
+	dst = appendEnvelopeKey(dst, o)
 	dst = append(dst, ';')
 	return q.ShapeKey(dst)
-}
-
-// checkUnplanned rejects the grammar that parses but is not planned yet,
-// with the errors PostgREST gives where they do not depend on embedding.
-func checkUnplanned(q *Query) error {
-	// PostgREST resolves filter, order, limit and logic paths in that order,
-	// each folding from the last parameter, so the last bad one is reported.
-	for i := len(q.Filters) - 1; i >= 0; i-- {
-		if err := checkPath(q.Select, q.Filters[i].Path); err != nil {
-			return err
-		}
-	}
-	for i := len(q.Order) - 1; i >= 0; i-- {
-		if err := checkPath(q.Select, q.Order[i].Path); err != nil {
-			return err
-		}
-	}
-	for i := range q.Ranges {
-		if err := checkPath(q.Select, q.Ranges[i].Path); err != nil {
-			return err
-		}
-	}
-	for i := len(q.Logic) - 1; i >= 0; i-- {
-		if err := checkPath(q.Select, q.Logic[i].Path); err != nil {
-			return err
-		}
-	}
-	if q.hasEmbeds() {
-		return errNotImplemented("Resource embedding and spreads are not implemented yet")
-	}
-	for _, op := range q.Order {
-		if len(op.Path) > 0 {
-			continue
-		}
-		for _, t := range op.Terms {
-			if t.Relation != "" {
-				return errNotEmbedded(t.Relation)
-			}
-		}
-	}
-	for _, it := range q.Select {
-		if it.Agg != AggNone {
-			return errAggregatesNotAllowed()
-		}
-	}
-	return nil
-}
-
-// checkPath verifies that an embed path names embeds of the select tree
-// (by alias, or by name when there is no alias).
-func checkPath(items []SelectItem, path []string) error {
-	for _, name := range path {
-		var found *SelectItem
-		for i := range items {
-			it := &items[i]
-			if it.Kind == SelectField {
-				continue
-			}
-			target := it.Relation
-			if it.Alias != "" {
-				target = it.Alias
-			}
-			if target == name {
-				found = it
-				break
-			}
-		}
-		if found == nil {
-			return errNotEmbedded(name)
-		}
-		items = found.Children
-	}
-	return nil
 }
 
 // builder appends SQL text and collects the arguments in bind order.
@@ -162,6 +97,15 @@ type builder struct {
 	buf  []byte
 	args []any
 	rel  *cache.Relation
+	env  envelope // filled by envelope()
+	// tree is the resolved select tree; cur the level being written, whose
+	// relation is rel and whose columns are qualified by alias (the
+	// schema-qualified name of rel when empty: the root).
+	tree  *node
+	cur   *node
+	alias string
+	// dry builders only number arguments (Bind of the embeds' joins).
+	dry bool
 }
 
 // param adds an argument and returns its placeholder number.
@@ -171,26 +115,43 @@ func (b *builder) param(v any) int {
 }
 
 func (b *builder) ph(n int) {
+	if b.dry {
+		return
+	}
 	b.buf = append(b.buf, '$')
 	b.buf = strconv.AppendInt(b.buf, int64(n), 10)
 }
 
-func (b *builder) str(s string) { b.buf = append(b.buf, s...) }
+func (b *builder) str(s string) {
+	if !b.dry {
+		b.buf = append(b.buf, s...)
+	}
+}
+
+func (b *builder) ident(s string) {
+	if !b.dry {
+		b.buf = appendIdent(b.buf, s)
+	}
+}
 
 func (b *builder) qualified() {
-	b.buf = appendIdent(b.buf, b.rel.Schema)
-	b.buf = append(b.buf, '.')
-	b.buf = appendIdent(b.buf, b.rel.Name)
+	if b.alias != "" {
+		b.ident(b.alias)
+		return
+	}
+	b.ident(b.rel.Schema)
+	b.str(".")
+	b.ident(b.rel.Name)
 }
 
 func (b *builder) column(name string) {
 	b.qualified()
-	b.buf = append(b.buf, '.')
 	if name == "*" {
-		b.buf = append(b.buf, '*')
+		b.str(".*")
 		return
 	}
-	b.buf = appendIdent(b.buf, name)
+	b.str(".")
+	b.ident(name)
 }
 
 // field renders a column with its JSON path. Columns that are not json or
@@ -222,18 +183,20 @@ func (b *builder) field(f Field) {
 }
 
 func (b *builder) read(q *Query, o ReadOptions) {
-	b.str("WITH pgrst_source AS (SELECT ")
-	if len(q.Select) == 0 {
-		b.column("*")
-	}
-	for i := range q.Select {
-		if i > 0 {
-			b.str(", ")
+	if b.tree == nil {
+		t, err := planTree(q, nil, b.rel, o.Schema)
+		if err != nil {
+			t = rootNode(b.rel)
 		}
-		b.selectItem(&q.Select[i])
+		b.tree = t
 	}
+	root := b.tree
+	b.cur = root
+	b.str("WITH pgrst_source AS (SELECT ")
+	b.selectList(q, q.Select, root)
 	b.str(" FROM ")
 	b.qualified()
+	b.joins(q, q.Select, root, o.MaxRows)
 	first := true
 	where := func() {
 		if first {
@@ -243,23 +206,15 @@ func (b *builder) read(q *Query, o ReadOptions) {
 			b.str(" AND ")
 		}
 	}
-	for i := range q.Filters {
+	for _, i := range root.filters {
 		where()
 		b.filter(&q.Filters[i])
 	}
-	for i := range q.Logic {
+	for _, i := range root.logic {
 		where()
 		b.logic(&q.Logic[i].Tree)
 	}
-	if terms := rootOrder(q); len(terms) > 0 {
-		b.str(" ORDER BY ")
-		for i := range terms {
-			if i > 0 {
-				b.str(", ")
-			}
-			b.orderTerm(&terms[i])
-		}
-	}
+	b.orderBy(q, root)
 	if q.HasRange || o.MaxRows > 0 {
 		l, off := limitArgs(q, o.MaxRows)
 		b.str(" LIMIT ")
@@ -267,26 +222,7 @@ func (b *builder) read(q *Query, o ReadOptions) {
 		b.str(" OFFSET ")
 		b.ph(b.param(off))
 	}
-	b.str(") SELECT null::text AS total_result_set, pg_catalog.count(_pgrst_t)::text AS page_total, ")
-	if o.Head {
-		b.str("''::text AS body, ")
-	} else {
-		b.str("coalesce(json_agg(_pgrst_t), '[]')::text AS body, ")
-	}
-	b.str("nullif(current_setting('response.headers', true), '') AS response_headers, " +
-		"nullif(current_setting('response.status', true), '') AS response_status " +
-		"FROM (SELECT * FROM pgrst_source) _pgrst_t")
-}
-
-// rootOrder is the order of the root: PostgREST applies the order
-// parameters from last to first, so the first one wins.
-func rootOrder(q *Query) []OrderTerm {
-	for i := range q.Order {
-		if len(q.Order[i].Path) == 0 {
-			return q.Order[i].Terms
-		}
-	}
-	return nil
+	b.envelope(q, o)
 }
 
 // limitArgs are the LIMIT and OFFSET arguments: the requested limit capped
@@ -312,14 +248,16 @@ func (b *builder) selectItem(it *SelectItem) {
 		b.str("CAST(")
 		b.field(it.Field)
 		b.str(" AS ")
-		b.buf = appendCastType(b.buf, it.Cast)
+		if !b.dry {
+			b.buf = appendCastType(b.buf, it.Cast)
+		}
 		b.str(")")
 	} else {
 		b.field(it.Field)
 	}
 	if alias := outputName(it); alias != "" {
 		b.str(" AS ")
-		b.buf = appendIdent(b.buf, alias)
+		b.ident(alias)
 	}
 }
 
@@ -366,6 +304,10 @@ func filterValue(e *OpExpr) (any, bool) {
 
 func (b *builder) filter(f *Filter) {
 	e := &f.Expr
+	if c := b.cur.embedFilter(f); c != nil {
+		b.embedNullFilter(c, e)
+		return
+	}
 	if e.Not {
 		b.str("NOT (")
 	}
@@ -453,7 +395,11 @@ func (b *builder) logic(l *Logic) {
 }
 
 func (b *builder) orderTerm(t *OrderTerm) {
-	b.field(t.Field)
+	if t.Relation != "" {
+		b.relOrderField(t)
+	} else {
+		b.field(t.Field)
+	}
 	switch t.Dir {
 	case DirAsc:
 		b.str(" ASC")
@@ -470,28 +416,35 @@ func (b *builder) orderTerm(t *OrderTerm) {
 
 // Bind returns the arguments of q for this plan. q must have the shape the
 // plan was built for (equal AppendReadKey keys). It walks q in the order
-// the builder numbered the placeholders: select JSON keys, filters (fts
-// language, JSON keys, operand), logic trees, order JSON keys, limit, offset.
+// the builder numbered the placeholders: select JSON keys, the embeds'
+// joins (bindJoins), root filters (fts language, JSON keys, operand), logic
+// trees, order JSON keys, limit, offset.
 func (p *Plan) Bind(q *Query) []any {
 	args := make([]any, 0, p.nArgs)
 	for i := range q.Select {
 		args = appendKeys(args, q.Select[i].Field.JSON)
 	}
-	for i := range q.Filters {
+	root := p.tree
+	if len(root.children) > 0 {
+		args = p.bindJoins(args, q)
+	}
+	for _, i := range root.filters {
 		args = appendFilterArgs(args, &q.Filters[i])
 	}
-	for i := range q.Logic {
+	for _, i := range root.logic {
 		args = appendLogicArgs(args, &q.Logic[i].Tree)
 	}
-	terms := rootOrder(q)
-	for i := range terms {
-		args = appendKeys(args, terms[i].Field.JSON)
+	if root.order >= 0 {
+		terms := q.Order[root.order].Terms
+		for i := range terms {
+			args = appendKeys(args, terms[i].Field.JSON)
+		}
 	}
 	if p.limit {
 		l, off := limitArgs(q, p.maxRows)
 		args = append(args, l, off)
 	}
-	return args
+	return p.bindEnvelope(args, q)
 }
 
 func appendKeys(args []any, path []JSONStep) []any {

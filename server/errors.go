@@ -20,7 +20,9 @@ type apiError struct {
 	code    string
 	message string
 	details string
-	hint    string
+	// detailsJSON, when set, is written as the details instead (raw JSON).
+	detailsJSON string
+	hint        string
 	// header/value is one extra response header (WWW-Authenticate, Retry-After).
 	header, value string
 }
@@ -55,7 +57,7 @@ func toAPIError(err error, authed bool) *apiError {
 	}
 	var pe *planner.Error
 	if errors.As(err, &pe) {
-		return &apiError{status: pe.Status, code: pe.Code, message: pe.Message, details: pe.Details, hint: pe.Hint}
+		return &apiError{status: pe.Status, code: pe.Code, message: pe.Message, details: pe.Details, detailsJSON: pe.DetailsJSON, hint: pe.Hint}
 	}
 	var je *auth.Error
 	if errors.As(err, &je) {
@@ -158,7 +160,11 @@ func writeError(ctx *fasthttp.RequestCtx, e *apiError) {
 	buf = append(buf, `{"code":`...)
 	buf = appendJSONStringOrNull(buf, e.code)
 	buf = append(buf, `,"details":`...)
-	buf = appendJSONStringOrNull(buf, e.details)
+	if e.detailsJSON != "" {
+		buf = append(buf, e.detailsJSON...)
+	} else {
+		buf = appendJSONStringOrNull(buf, e.details)
+	}
 	buf = append(buf, `,"hint":`...)
 	buf = appendJSONStringOrNull(buf, e.hint)
 	buf = append(buf, `,"message":`...)

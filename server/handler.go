@@ -2,7 +2,7 @@ package server
 
 import (
 	"bytes"
-	"strconv"
+	"context"
 	"sync"
 	"time"
 	"unsafe"
@@ -21,6 +21,7 @@ type exchange struct {
 	buf  []byte // request.headers / request.cookies JSON
 	key  []byte // plan cache key
 	auth auth.Result
+	rd   readState // the read path's scratch (range.go)
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -51,6 +52,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, toAPIError(err, authed))
 	}
 	exchanges.Put(x)
+	s.stats.countStatus(ctx.Response.StatusCode()) // metrics.go
 	s.logAccess(ctx, start)
 }
 
@@ -58,7 +60,9 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 	rt := s.opts.Load()
 	method := ctx.Method()
 	head := bytes.Equal(method, []byte("HEAD"))
-	if !head && !bytes.Equal(method, []byte("GET")) {
+	get := bytes.Equal(method, []byte("GET"))
+	options := bytes.Equal(method, []byte("OPTIONS"))
+	if !head && !get && !options {
 		return false, errUnsupportedMethod(method)
 	}
 
@@ -80,8 +84,15 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 	if sc == nil {
 		return authed, errNoSchemaCache
 	}
+	schema, byProfile, err := profile(ctx.Request.Header.Peek("Accept-Profile"), rt.Schemas)
+	if err != nil {
+		return authed, err
+	}
 	if isRPC {
 		return authed, errNotImplemented("functions (/rpc) are not available yet")
+	}
+	if options {
+		return authed, writeOptions(ctx, sc, schema, target)
 	}
 	if target == "" {
 		return authed, errNotImplemented("the root endpoint (OpenAPI) is not available yet")
@@ -91,22 +102,82 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 	if err != nil {
 		return authed, err
 	}
+	if get {
+		if err := applyRangeHeader(q, ctx.Request.Header.Peek("Range")); err != nil {
+			return authed, err
+		}
+	}
+	rd := &x.rd
+	parsePrefer(&ctx.Request.Header, &rd.prefs)
+	rd.accept = parseAccept(rd.accept[:0], ctx.Request.Header.Peek("Accept"))
+	media, acceptable := negotiateRead(rd.accept, q, sc.Relation(schema, target))
+	rd.media = media
 	plan, err := s.readPlan(x, q, sc, target, planner.ReadOptions{
-		Schema: firstOr(rt.Schemas, "public"), MaxRows: rt.MaxRows, Head: head})
+		Schema: schema, MaxRows: rt.MaxRows, Head: head, Count: rd.prefs.count, Body: media.body})
 	if err != nil {
+		return authed, err
+	}
+	if !acceptable {
+		return authed, errMediaType(rd.accept)
+	}
+	if err := rd.prefs.strictError(); err != nil {
 		return authed, err
 	}
 
 	// Reads run in a read-only transaction (default isolation, read committed).
 	x.set("transaction_read_only", "on")
 	s.fillSettings(ctx, x, rt, method)
+	if schema != firstOr(rt.Schemas, "public") {
+		x.set("search_path", quoteIdentList(nil, schema, rt.ExtraSearchPath))
+	}
+	if rd.prefs.hasTimezone {
+		x.set("timezone", string(rd.prefs.timezone))
+	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
 	x.req.Args = plan.Bind(q)
-	err = s.pool.Run(ctx, &x.req, func(r *wire.Result) error {
-		return writeRead(ctx, r, q.Offset, head)
+	// Not the RequestCtx: pgx would watch it with a goroutine per request,
+	// and it races with the server's shutdown. wire bounds the wait for a
+	// connection itself, and PostgreSQL's statement_timeout the rest.
+	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
+		return readRow(ctx, rd, plan, r, head)
 	})
-	return authed, err
+	if err != nil {
+		return authed, err
+	}
+	if err := s.explainCount(ctx, x, plan, q); err != nil {
+		return authed, err
+	}
+	writeReadHeaders(ctx, rd, q, target, schema, byProfile)
+	return authed, nil
+}
+
+// explainCount completes count=planned and count=estimated with the
+// planner's row estimate (EXPLAIN of the count query). It costs a second
+// round trip, with the same settings and without the pre-request
+// function: wire runs one statement per request's pipeline for now.
+func (s *Server) explainCount(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Plan, q *planner.Query) error {
+	rd := &x.rd
+	switch {
+	case plan.Count == planner.CountPlanned:
+	case plan.Count == planner.CountEstimated && rd.hasTotal && plan.CappedByMaxRows(rd.total):
+	default:
+		return nil
+	}
+	x.req.PreRequest = ""
+	x.req.SQL = plan.ExplainSQL
+	x.req.Args = plan.BindExplain(q)
+	return s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
+		// The EXPLAIN row has one column, which lands in the first field.
+		n, ok := planRows(r.TotalResultSet)
+		if !ok {
+			return nil
+		}
+		if plan.Count == planner.CountPlanned || !rd.hasTotal || n > rd.total {
+			rd.total, rd.hasTotal = n, true
+		}
+		return nil
+	})
 }
 
 // readPlan returns the cached plan of q's shape, planning it on a miss.
@@ -140,37 +211,4 @@ func route(path []byte) (target string, rpc bool, err error) {
 		return "", false, errInvalidPath
 	}
 	return string(p), false, nil
-}
-
-// writeRead writes a read's result: status, Content-Range, body.
-func writeRead(ctx *fasthttp.RequestCtx, r *wire.Result, offset int64, head bool) error {
-	status := 200
-	if err := applyResponseGUCs(ctx, r.ResponseHeaders, r.ResponseStatus, &status); err != nil {
-		return err
-	}
-	ctx.SetStatusCode(status)
-	ctx.Response.Header.SetContentType("application/json; charset=utf-8")
-	n, _ := strconv.ParseInt(string(r.PageTotal), 10, 64)
-	ctx.Response.Header.SetBytesV("Content-Range", contentRange(nil, offset, n, r.TotalResultSet))
-	if !head {
-		ctx.Response.SetBody(r.Body)
-	}
-	return nil
-}
-
-// contentRange renders "first-last/total" ("*" for an unknown total, and
-// "*/total" for an empty page).
-func contentRange(dst []byte, offset, n int64, total []byte) []byte {
-	if n == 0 {
-		dst = append(dst, '*')
-	} else {
-		dst = strconv.AppendInt(dst, offset, 10)
-		dst = append(dst, '-')
-		dst = strconv.AppendInt(dst, offset+n-1, 10)
-	}
-	dst = append(dst, '/')
-	if total == nil {
-		return append(dst, '*')
-	}
-	return append(dst, total...)
 }

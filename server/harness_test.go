@@ -25,7 +25,7 @@ import (
 const testSecret = "reallyreallyreallyreallyverysafe"
 
 func TestMain(m *testing.M) {
-	pgtest.Main(m, sql.MustRead("demo.sql"), sql.MustRead("test_fixture.sql"))
+	pgtest.Main(m, sql.MustRead("demo.sql"), sql.MustRead("test_fixture.sql"), sql.MustRead("test_embed.sql"))
 }
 
 // testServer is a pgrst server on a free port against the shared cluster.

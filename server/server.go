@@ -56,6 +56,7 @@ type Server struct {
 	// ignored and replaced, and a reload clears the map.
 	plans *cache.Bounded[cachedPlan]
 	http  *fasthttp.Server
+	stats serverStats // metrics.go
 }
 
 type cachedPlan struct {
@@ -86,6 +87,9 @@ func New(pool *wire.Pool, o Options, log zerolog.Logger) *Server {
 
 // SetOptions publishes a new configuration.
 func (s *Server) SetOptions(o Options) {
+	if old := s.opts.Load(); old != nil && old.Auth != o.Auth {
+		s.stats.retire(old.Auth) // keep its JWT cache counts (metrics.go)
+	}
 	rt := &runtime{Options: o}
 	rt.searchPath = quoteIdentList(nil, firstOr(o.Schemas, "public"), o.ExtraSearchPath)
 	if o.PreRequest != "" {

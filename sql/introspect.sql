@@ -129,6 +129,7 @@ keys_agg as (
 ),
 rels_json as (
   select json_agg(json_build_object(
+    'oid', r.oid::pg_catalog.int8,
     'schema', r.nspname,
     'name', r.relname,
     'kind', r.relkind,
@@ -224,12 +225,106 @@ schemas_json as (
   from exposed n
   left join pg_catalog.pg_description d
     on d.objoid = n.oid and d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass and d.objsubid = 0
+),
+-- Relationships (cache/rels.go builds them). Foreign keys of every
+-- non-system schema: a view of an exposed schema may sit on tables of a
+-- private one. Columns come as attnums (to match traced view columns) and
+-- names. one_to_one: the key's columns are also a primary key or carry a
+-- unique constraint (set equality of the attnum arrays).
+user_rels as (
+  select c.oid, n.nspname, c.relname, c.relkind
+  from pg_catalog.pg_class c
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  where n.nspname not in ('pg_catalog', 'information_schema')
+    and n.nspname not like 'pg\_toast%'
+    and c.relkind in ('r', 'v', 'm', 'f', 'p')
+),
+fks_json as (
+  select json_agg(json_build_object(
+    'name', con.conname,
+    'oid', con.conrelid::pg_catalog.int8,
+    'schema', t.nspname,
+    'table', t.relname,
+    'foid', con.confrelid::pg_catalog.int8,
+    'fschema', ft.nspname,
+    'ftable', ft.relname,
+    'nums', con.conkey,
+    'fnums', con.confkey,
+    'cols', (select json_agg(a.attname order by k.ord)
+             from unnest(con.conkey) with ordinality k(num, ord)
+             join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num),
+    'fcols', (select json_agg(a.attname order by k.ord)
+              from unnest(con.confkey) with ordinality k(num, ord)
+              join pg_catalog.pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num),
+    'one_to_one', exists (
+      select from pg_catalog.pg_constraint u
+      where u.conrelid = con.conrelid and u.contype in ('p', 'u')
+        and u.conkey @> con.conkey and u.conkey <@ con.conkey)
+  ) order by t.nspname, t.relname, con.conname) as fks
+  from pg_catalog.pg_constraint con
+  join user_rels t on t.oid = con.conrelid
+  join user_rels ft on ft.oid = con.confrelid
+  where con.contype = 'f' and con.conparentid = 0
+),
+-- Primary keys of the tables of non-system schemas, as attnums: a view
+-- over a table inherits its key when it shows all the key's columns.
+pks_json as (
+  select json_agg(json_build_object('oid', con.conrelid::pg_catalog.int8, 'nums', con.conkey)) as pks
+  from pg_catalog.pg_constraint con
+  join user_rels t on t.oid = con.conrelid
+  where con.contype = 'p'
+),
+-- The views and materialized views of the exposed schemas and every view
+-- they read from, through pg_depend, in any schema. def is the view's
+-- query tree; Go reads the origin (table oid, attnum) of each output
+-- column from its target list.
+view_closure (oid) as (
+  select r.oid from rels r where r.relkind in ('v', 'm')
+  union
+  select d.refobjid
+  from view_closure v
+  join pg_catalog.pg_rewrite rw on rw.ev_class = v.oid and rw.rulename = '_RETURN'
+  join pg_catalog.pg_depend d
+    on d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass and d.objid = rw.oid
+   and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.refobjid <> v.oid
+  join pg_catalog.pg_class c on c.oid = d.refobjid and c.relkind in ('v', 'm')
+),
+views_json as (
+  select json_agg(json_build_object(
+    'oid', v.oid::pg_catalog.int8,
+    'cols', (select json_agg(a.attname order by a.attnum)
+             from pg_catalog.pg_attribute a
+             where a.attrelid = v.oid and a.attnum > 0 and not a.attisdropped),
+    'def', rw.ev_action::text
+  )) as views
+  from view_closure v
+  join pg_catalog.pg_rewrite rw on rw.ev_class = v.oid and rw.rulename = '_RETURN'
+),
+-- Computed relationships: a function of an exposed schema taking one
+-- table row and returning rows of a table.
+computed_json as (
+  select json_agg(json_build_object(
+    'schema', p.nspname,
+    'name', p.proname,
+    'table_oid', arg_rel.oid::pg_catalog.int8,
+    'ftable_oid', ret_rel.oid::pg_catalog.int8,
+    'single', not p.proretset or pp.prorows = 1
+  ) order by p.nspname, p.proname, p.oid) as computed
+  from procs p
+  join pg_catalog.pg_proc pp on pp.oid = p.oid
+  join pg_catalog.pg_class arg_rel on arg_rel.reltype = p.proargtypes[0] and arg_rel.relkind in ('r', 'v', 'm', 'f', 'p')
+  join pg_catalog.pg_class ret_rel on ret_rel.reltype = p.prorettype and ret_rel.relkind in ('r', 'v', 'm', 'f', 'p')
+  where p.pronargs = 1
 )
 select json_build_object(
   'version_num', pg_catalog.current_setting('server_version_num')::int,
   'version', pg_catalog.current_setting('server_version'),
   'schemas', coalesce((select schemas from schemas_json), '[]'),
   'relations', coalesce((select relations from rels_json), '[]'),
-  'functions', coalesce((select functions from funcs_json), '[]')
+  'functions', coalesce((select functions from funcs_json), '[]'),
+  'fks', coalesce((select fks from fks_json), '[]'),
+  'pks', coalesce((select pks from pks_json), '[]'),
+  'views', coalesce((select views from views_json), '[]'),
+  'computed', coalesce((select computed from computed_json), '[]')
 )::text
 ) end

@@ -52,3 +52,44 @@ grant usage on schema api to nobody;
 create table api."Odd Name" ("my col" int, "quote""d" text, "ünï" text);
 insert into api."Odd Name" values (1, 'a"b', 'x,y'), (2, 'it''s', null), (3, null, 'z');
 grant select on api."Odd Name" to web_anon;
+
+-- Issue 3: read grammar and response formats --------------------------------
+
+-- Values that test every output format: quotes, commas, newlines, nulls,
+-- bytes that are not text.
+create table api.formats (
+  id int primary key,
+  name text,
+  note text,
+  data bytea,
+  doc xml,
+  tags text[]
+);
+insert into api.formats values
+  (1, 'plain', null, '\x00ff41'::bytea, '<a>1</a>', '{x,y}'),
+  (2, 'with, comma', 'say "hi"', '\x42'::bytea, '<b/>', null),
+  (3, E'two\nlines', '', null, null, '{}');
+grant select on api.formats to web_anon;
+
+-- Enough rows for a stable row estimate (count=planned), once analyzed.
+create table api.numbers (n int primary key);
+insert into api.numbers select generate_series(1, 1000);
+analyze api.numbers;
+grant select on api.numbers to web_anon;
+
+-- A read-only view: OPTIONS allows only reads.
+create view api.todo_counts as select done, count(*)::int as n from api.todos group by done;
+grant select on api.todo_counts to web_anon;
+
+-- A second exposed schema (Accept-Profile), with a table of the same name
+-- as one in api and one of its own.
+drop schema if exists api_v2 cascade;
+create schema api_v2;
+create table api_v2.todos (id int primary key, title text);
+insert into api_v2.todos values (1, 'v2 first'), (2, 'v2 second');
+create table api_v2.only_v2 (x int);
+insert into api_v2.only_v2 values (42);
+grant usage on schema api_v2 to web_anon;
+grant select on all tables in schema api_v2 to web_anon;
+create view api_v2.settings as select current_setting('search_path') as search_path;
+grant select on api_v2.settings to web_anon;

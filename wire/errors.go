@@ -32,6 +32,11 @@ func classify(err error) error {
 		return nil
 	}
 	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Severity == "FATAL" || pgErr.Severity == "PANIC") {
+		// The server ended the session (a shutdown or restart, 57P01,
+		// or a terminated backend): the connection is gone.
+		return &ConnError{Err: err}
+	}
 	if errors.As(err, &pgErr) {
 		return &DBError{Code: pgErr.Code, Message: pgErr.Message, Detail: pgErr.Detail, Hint: pgErr.Hint}
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,12 +24,32 @@ type Options struct {
 	// Dial, when set, replaces the network dialer (tests wrap the
 	// connection to count round trips).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// OnConnect, when set, is called (on the connecting goroutine, so it
+	// must not block) after each new connection is established: the
+	// control plane uses it to learn early that the database is back.
+	OnConnect func()
+	// MaxLifetime and MaxIdleTime end connections older, or idle longer,
+	// than this (db-pool-max-lifetime, db-pool-max-idletime); 0 keeps
+	// pgxpool's defaults.
+	MaxLifetime time.Duration
+	MaxIdleTime time.Duration
 }
 
 // Pool is the connection pool requests run on.
 type Pool struct {
 	pool           *pgxpool.Pool
 	acquireTimeout time.Duration
+
+	// Counters for metrics and readiness; updated with atomics only.
+	waiting  atomic.Int64  // requests waiting for a connection
+	timeouts atomic.Uint64 // acquisitions that timed out
+	// down is set when reaching the database failed, cleared when a
+	// connection is made or a statement succeeds.
+	down atomic.Bool
+	// gen is the prepared-statement generation: a connection whose
+	// statements are of an older one forgets them before its next request
+	// (ForgetStatements, after a schema reload).
+	gen atomic.Uint64
 }
 
 // Open creates the pool without connecting: the database may be down at
@@ -50,15 +71,30 @@ func Open(o Options) (*Pool, error) {
 		cfg.ConnConfig.DialFunc = o.Dial
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
-	p, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		return nil, fmt.Errorf("db-uri: %w", err)
+	if o.MaxLifetime > 0 {
+		cfg.MaxConnLifetime = o.MaxLifetime
+	}
+	if o.MaxIdleTime > 0 {
+		cfg.MaxConnIdleTime = o.MaxIdleTime
 	}
 	t := o.AcquireTimeout
 	if t <= 0 {
 		t = 10 * time.Second
 	}
-	return &Pool{pool: p, acquireTimeout: t}, nil
+	pool := &Pool{acquireTimeout: t}
+	cfg.AfterConnect = func(context.Context, *pgx.Conn) error {
+		pool.down.Store(false)
+		if o.OnConnect != nil {
+			o.OnConnect()
+		}
+		return nil
+	}
+	p, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db-uri: %w", err)
+	}
+	pool.pool = p
+	return pool, nil
 }
 
 // Close closes every connection.
@@ -70,19 +106,80 @@ func (p *Pool) Stats() (total, idle, max int32) {
 	return s.TotalConns(), s.IdleConns(), s.MaxConns()
 }
 
+// PoolStats is a snapshot of the pool for metrics.
+type PoolStats struct {
+	Total, Idle, Max int32
+	// Waiting is the number of requests waiting for a connection now.
+	Waiting int64
+	// Timeouts counts acquisitions that gave up after the acquisition
+	// timeout, since the pool was opened.
+	Timeouts uint64
+}
+
+// PoolStats returns the pool's counters.
+func (p *Pool) PoolStats() PoolStats {
+	s := p.pool.Stat()
+	return PoolStats{Total: s.TotalConns(), Idle: s.IdleConns(), Max: s.MaxConns(),
+		Waiting: p.waiting.Load(), Timeouts: p.timeouts.Load()}
+}
+
+// Reachable reports whether the database answered the last time the pool
+// tried it: false after a failed connection attempt or a broken
+// connection, until a connection is made again.
+func (p *Pool) Reachable() bool { return !p.down.Load() }
+
+// Ping checks that the database answers, on a pooled connection.
+func (p *Pool) Ping(ctx context.Context) error {
+	c, err := p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	if err := c.Ping(ctx); err != nil {
+		return p.failed(classify(err))
+	}
+	return nil
+}
+
+// ForgetStatements makes every connection forget (DEALLOCATE) the
+// statements it prepared before its next request. Called after a schema
+// reload: a statement prepared against the old catalog may no longer be
+// valid, or may silently keep the old parameter types.
+func (p *Pool) ForgetStatements() { p.gen.Add(1) }
+
+// Reset closes every idle connection now and every busy one when it is
+// released, so the next requests run on fresh connections.
+func (p *Pool) Reset() { p.pool.Reset() }
+
+// failed notes a connection-level error: the pool is reset, so that the
+// other connections, probably broken by the same cause (a database
+// restart), are not handed out one failed request at a time.
+func (p *Pool) failed(err error) error {
+	var ce *ConnError
+	if errors.As(err, &ce) {
+		p.down.Store(true)
+		p.pool.Reset()
+	}
+	return err
+}
+
 // acquire gets a connection within the acquisition timeout.
 func (p *Pool) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	actx, cancel := context.WithTimeout(ctx, p.acquireTimeout)
 	defer cancel()
+	p.waiting.Add(1)
 	c, err := p.pool.Acquire(actx)
+	p.waiting.Add(-1)
 	if err == nil {
 		return c, nil
 	}
 	var connErr *pgconn.ConnectError
 	if errors.As(err, &connErr) {
+		p.down.Store(true)
 		return nil, &ConnError{Err: err}
 	}
 	if actx.Err() != nil && ctx.Err() == nil {
+		p.timeouts.Add(1)
 		return nil, ErrAcquireTimeout
 	}
 	return nil, &ConnError{Err: err}
@@ -101,7 +198,7 @@ func (p *Pool) QueryBytes(ctx context.Context, sql string, args ...any) ([]byte,
 	// they are not worth a prepared statement on every connection.
 	args = append([]any{pgx.QueryExecModeExec}, args...)
 	if err := c.QueryRow(ctx, sql, args...).Scan(&b); err != nil {
-		return nil, classify(err)
+		return nil, p.failed(classify(err))
 	}
 	return b, nil
 }
@@ -114,5 +211,5 @@ func (p *Pool) Exec(ctx context.Context, sql string, args ...any) error {
 	}
 	defer c.Release()
 	_, err = c.Exec(ctx, sql, args...)
-	return classify(err)
+	return p.failed(classify(err))
 }

@@ -2,10 +2,13 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unsafe"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -52,10 +55,12 @@ type Result struct {
 }
 
 // connState is what pgrst keeps on each connection: the statements it has
-// prepared there, by SQL text.
+// prepared there, by SQL text, and the pool's statement generation they
+// belong to.
 type connState struct {
 	stmts map[string]string
 	next  int
+	gen   uint64
 }
 
 func stateOf(pc *pgconn.PgConn) *connState {
@@ -82,14 +87,22 @@ type step struct {
 // execution on a connection, so PostgreSQL parses it after the settings
 // have switched to the request's role (the authenticator itself may not
 // see the schema). Later requests send only Bind and Execute.
+//
+// A statement prepared earlier can be made invalid by DDL: PostgreSQL
+// re-plans it, but with the parameter types and result type it had, which
+// fails ("cached plan must not change result type", or an operator that
+// no longer fits a changed column type). When such an error comes from a
+// statement this pipeline did not prepare itself, and before fn saw a
+// row, the transaction has rolled back: Run forgets the connection's
+// statements and runs the request once more, freshly prepared, so the
+// client never sees the stale statement.
 func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) error {
 	c, err := p.acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Release()
-	pc := c.Conn().PgConn()
-	st := stateOf(pc)
+	st := stateOf(c.Conn().PgConn())
 
 	r.arrays = appendTextArray(r.arrays[:0], r.SettingNames)
 	namesEnd := len(r.arrays)
@@ -110,14 +123,37 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 		}
 	}
 
-	if len(st.stmts) >= maxStatements {
-		// Rare: forget them all rather than track use.
-		if err := pc.Exec(ctx, "deallocate all").Close(); err != nil {
-			return classify(err)
+	for attempt := 0; ; attempt++ {
+		// Rare: forget them all, rather than track use, when there are
+		// too many or after a schema reload.
+		if gen := p.gen.Load(); len(st.stmts) >= maxStatements || st.gen != gen {
+			if len(st.stmts) > 0 {
+				if err := forgetStatements(ctx, c.Conn(), st); err != nil {
+					return p.failed(classify(err))
+				}
+			}
+			st.gen = gen
 		}
-		clear(st.stmts)
+		stale, err := run(ctx, c.Conn().PgConn(), st, r, settingsParams[:], fn)
+		if stale && attempt == 0 {
+			st.gen = ^p.gen.Load() // forget before the retry
+			continue
+		}
+		return p.failed(err)
 	}
+}
 
+// forgetStatements deallocates every statement prepared on the connection
+// (pgrst's and pgx's own, whose cache it also clears).
+func forgetStatements(ctx context.Context, conn *pgx.Conn, st *connState) error {
+	clear(st.stmts)
+	return conn.DeallocateAll(ctx)
+}
+
+// run sends the request's pipeline once. stale reports an error that a
+// fresh preparation of the same statements may not have: the caller may
+// retry.
+func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, fn func(*Result) error) (stale bool, err error) {
 	var steps [3]step
 	n := 0
 	pl := pc.StartPipeline(ctx)
@@ -133,60 +169,84 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 		steps[n] = s
 		n++
 	}
-	send(settingsSQL, settingsParams[:])
+	send(settingsSQL, settingsParams)
 	if r.PreRequest != "" {
 		send(r.PreRequest, nil)
 	}
 	send(r.SQL, r.params)
 	if err := pl.Sync(); err != nil {
 		pl.Close()
-		return classify(err)
+		return false, classify(err)
 	}
 
+	called := false
+	// fail closes the pipeline (reading up to the Sync) after an error of
+	// step s.
+	fail := func(s *step, err error) (bool, error) {
+		pl.Close()
+		err = classify(err)
+		return s != nil && !s.prepare && !called && isStaleStatement(err), err
+	}
 	for i := 0; i < n; i++ {
-		s := steps[i]
+		s := &steps[i]
 		if s.prepare {
 			if _, err := pl.GetResults(); err != nil {
-				pl.Close()
-				return classify(err)
+				return fail(nil, err)
 			}
 			st.stmts[s.sql] = s.name
 		}
 		res, err := pl.GetResults()
 		if err != nil {
-			pl.Close()
-			return classify(err)
+			return fail(s, err)
 		}
 		rr, ok := res.(*pgconn.ResultReader)
 		if !ok {
 			pl.Close()
-			return &ConnError{Err: fmt.Errorf("wire: unexpected pipeline result %T", res)}
+			return false, &ConnError{Err: fmt.Errorf("wire: unexpected pipeline result %T", res)}
 		}
 		if i < n-1 {
 			if _, err := rr.Close(); err != nil {
-				pl.Close()
-				return classify(err)
+				return fail(s, err)
 			}
 			continue
 		}
 		var ferr error
 		if rr.NextRow() {
+			called = true
 			ferr = fn(resultOf(rr.Values()))
 		}
 		if _, err := rr.Close(); err != nil {
-			pl.Close()
-			return classify(err)
+			return fail(s, err)
 		}
 		if ferr != nil {
 			pl.Close()
-			return ferr
+			return false, ferr
 		}
 	}
 	if _, err := pl.GetResults(); err != nil { // the Sync
 		pl.Close()
-		return classify(err)
+		return false, classify(err)
 	}
-	return classify(pl.Close())
+	return false, classify(pl.Close())
+}
+
+// isStaleStatement reports an error that DDL can cause in a statement
+// prepared before it: "cached plan must not change result type" (0A000),
+// a prepared statement that is gone (26000), or an error of analysis
+// (class 42: an operator or column that no longer fits), except
+// insufficient_privilege, which is checked at every execution anyway.
+func isStaleStatement(err error) bool {
+	var de *DBError
+	if !errors.As(err, &de) {
+		return false
+	}
+	switch {
+	case de.Code == "0A000", de.Code == "26000":
+		return true
+	case de.Code == "42501":
+		return false
+	}
+	return strings.HasPrefix(de.Code, "42")
 }
 
 func resultOf(v [][]byte) *Result {

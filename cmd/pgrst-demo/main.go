@@ -22,6 +22,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
+	"github.com/pgrst/pgrst/control"
 	fixtures "github.com/pgrst/pgrst/sql"
 	"github.com/pgrst/pgrst/wire/pgtest"
 )
@@ -71,6 +72,13 @@ func run() int {
 	cancel()
 	if err != nil {
 		return fail(fmt.Errorf("loading demo.sql: %w", err))
+	}
+	// The control schema, as `pgrst setup --role authenticator` installs it.
+	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
+	err = cluster.Exec(ctx, control.SchemaSQL("pgrst", false)+control.GrantSQL("authenticator"))
+	cancel()
+	if err != nil {
+		return fail(fmt.Errorf("installing the pgrst schema: %w", err))
 	}
 	token, err := demoToken()
 	if err != nil {
@@ -196,6 +204,10 @@ pgrst demo: http://%[1]s  (Ctrl-C stops it and removes the database)
   The token is an HS256 JWT for the role todo_user, signed with the demo secret
   %[3]s
   Database (superuser, no password): psql '%[4]s'
+
+  Configuration in the database, applied at once to the running server:
+  psql '%[4]s' -c "insert into pgrst.config values ('db-max-rows', '2')"
+  psql '%[4]s' -c "delete from pgrst.config"
 
 `, base, token, demoSecret, c.URI("postgres", "postgres"))
 }

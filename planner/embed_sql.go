@@ -1,0 +1,499 @@
+package planner
+
+import (
+	"strconv"
+
+	"github.com/pgrst/pgrst/cache"
+)
+
+// The SQL of embedding. Each embed is a LEFT (or INNER) JOIN LATERAL
+// subquery of its parent's FROM, correlated by the relationship's columns:
+//
+//	to-one:  JOIN LATERAL (SELECT ... FROM t AS t_1 WHERE t_1.id = parent.t_id) AS agg ON TRUE
+//	         selected as row_to_json(agg.*)::jsonb AS name
+//	to-many: JOIN LATERAL (SELECT json_agg(agg)::jsonb AS agg FROM (SELECT ...) AS agg) AS agg ON TRUE
+//	         selected as COALESCE(agg.agg, '[]') AS name
+//
+// A spread selects the subquery's columns instead (to-many: each one
+// aggregated into an array). The embed's own filters, logic trees, order
+// and limit stay inside its subquery. Embedded values are bind parameters
+// numbered in text order; Bind walks the joins with a dry builder, which
+// numbers exactly as the real one does.
+
+// level appends the subquery of embed n, whose select items are items.
+func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
+	parentAlias, parentRel := b.alias, b.rel
+	prevCur := b.cur
+	b.cur, b.rel, b.alias = n, n.rel, n.fromAlias
+	b.str("SELECT ")
+	b.selectList(q, items, n)
+	b.str(" FROM ")
+	b.embedFrom(n, parentAlias, parentRel)
+	b.joins(q, items, n, maxRows)
+	first := true
+	where := func() {
+		if first {
+			b.str(" WHERE ")
+			first = false
+		} else {
+			b.str(" AND ")
+		}
+	}
+	for _, i := range n.filters {
+		where()
+		b.filter(&q.Filters[i])
+	}
+	for _, i := range n.logic {
+		where()
+		b.logic(&q.Logic[i].Tree)
+	}
+	b.joinConditions(n, parentAlias, parentRel, where)
+	b.orderBy(q, n)
+	if n.rng >= 0 || maxRows > 0 {
+		l, off := embedLimitArgs(q, n, maxRows)
+		b.str(" LIMIT ")
+		b.ph(b.param(l))
+		b.str(" OFFSET ")
+		b.ph(b.param(off))
+	}
+	b.cur, b.rel, b.alias = prevCur, parentRel, parentAlias
+}
+
+// embedLimitArgs are an embed's LIMIT (nil: ALL) and OFFSET arguments.
+func embedLimitArgs(q *Query, n *node, maxRows int64) (any, any) {
+	limit, off := int64(-1), int64(0)
+	if n.rng >= 0 {
+		r := &q.Ranges[n.rng]
+		if r.HasLimit {
+			limit = max(r.Limit, 0)
+		}
+		off = max(r.Offset, 0)
+	}
+	if maxRows > 0 && (limit < 0 || limit > maxRows) {
+		limit = maxRows
+	}
+	var l any
+	if limit >= 0 {
+		l = strconv.FormatInt(limit, 10)
+	}
+	return l, strconv.FormatInt(off, 10)
+}
+
+// selectList appends the select list of level n: its fields and the
+// output columns of its embeds ("*" when it has neither).
+func (b *builder) selectList(q *Query, items []SelectItem, n *node) {
+	if n.noFields && len(n.children) == 0 {
+		b.column("*")
+		return
+	}
+	first := true
+	sep := func() {
+		if !first {
+			b.str(", ")
+		}
+		first = false
+	}
+	k := 0
+	for i := range items {
+		it := &items[i]
+		if it.Kind != SelectField {
+			b.embedColumns(it.Children, n.children[k], sep)
+			k++
+			continue
+		}
+		if isStar(it) && n.spread && !n.toOne {
+			// A to-many spread aggregates each column: name them.
+			for _, c := range n.rel.Columns {
+				sep()
+				b.column(c.Name)
+			}
+			continue
+		}
+		sep()
+		b.selectItem(it)
+	}
+}
+
+func isStar(it *SelectItem) bool { return it.Field.Name == "*" && len(it.Field.JSON) == 0 }
+
+// embedColumns appends the parent's output columns of embed c.
+func (b *builder) embedColumns(items []SelectItem, c *node, sep func()) {
+	switch {
+	case c.empty:
+	case c.spread:
+		for _, name := range spreadNames(items, c) {
+			sep()
+			b.ident(c.aggAlias)
+			if name == "*" {
+				b.str(".*")
+			} else {
+				b.str(".")
+				b.ident(name)
+			}
+		}
+	case c.toOne:
+		sep()
+		b.str("row_to_json(")
+		b.ident(c.aggAlias)
+		b.str(".*)::jsonb AS ")
+		b.ident(c.name)
+	default:
+		sep()
+		b.str("COALESCE(")
+		b.ident(c.aggAlias)
+		b.str(".")
+		b.ident(c.aggAlias)
+		b.str(", '[]') AS ")
+		b.ident(c.name)
+	}
+}
+
+// spreadNames are the output columns of a spread embed, which its parent
+// selects by name ("*" for all of a to-one spread's columns).
+func spreadNames(items []SelectItem, c *node) []string {
+	var names []string
+	k := 0
+	for i := range items {
+		it := &items[i]
+		if it.Kind != SelectField {
+			cc := c.children[k]
+			k++
+			switch {
+			case cc.spread:
+				names = append(names, spreadNames(it.Children, cc)...)
+			case !cc.empty:
+				names = append(names, cc.name)
+			}
+			continue
+		}
+		if isStar(it) {
+			if c.toOne {
+				names = append(names, "*")
+			} else {
+				for _, col := range c.rel.Columns {
+					names = append(names, col.Name)
+				}
+			}
+			continue
+		}
+		name := outputName(it)
+		if name == "" {
+			name = it.Field.Name
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// joins appends the lateral join of each embed of level n.
+func (b *builder) joins(q *Query, items []SelectItem, n *node, maxRows int64) {
+	k := 0
+	for i := range items {
+		if items[i].Kind == SelectField {
+			continue
+		}
+		b.join(q, items[i].Children, n.children[k], maxRows)
+		k++
+	}
+}
+
+func (b *builder) join(q *Query, items []SelectItem, c *node, maxRows int64) {
+	if c.inner {
+		b.str(" INNER JOIN LATERAL (")
+	} else {
+		b.str(" LEFT JOIN LATERAL (")
+	}
+	agg := c.aggAlias
+	if c.toOne {
+		b.level(q, items, c, maxRows)
+		b.str(") AS ")
+		b.ident(agg)
+		b.str(" ON TRUE")
+		return
+	}
+	b.str("SELECT json_agg(")
+	b.ident(agg)
+	b.str(")::jsonb AS ")
+	b.ident(agg)
+	if c.spread {
+		for _, name := range spreadNames(items, c) {
+			b.str(", COALESCE(json_agg(")
+			b.ident(agg)
+			b.str(".")
+			b.ident(name)
+			b.str("), '[]')::jsonb AS ")
+			b.ident(name)
+		}
+	}
+	b.str(" FROM (")
+	b.level(q, items, c, maxRows)
+	b.str(") AS ")
+	b.ident(agg)
+	b.str(") AS ")
+	b.ident(agg)
+	if c.inner {
+		b.str(" ON ")
+		b.ident(agg)
+		b.str(" IS NOT NULL")
+	} else {
+		b.str(" ON TRUE")
+	}
+}
+
+// embedFrom appends the FROM items of embed n.
+func (b *builder) embedFrom(n *node, parentAlias string, parentRel *cache.Relation) {
+	r := n.r
+	if r.Computed {
+		// f(parent_row::source_type): the parent's row by its alias, or by
+		// the root table's unqualified name.
+		b.qname(r.Function)
+		b.str("(")
+		if parentAlias != "" {
+			b.ident(parentAlias)
+		} else {
+			b.ident(parentRel.Name)
+		}
+		b.str("::")
+		b.qname(r.Table)
+		b.str(") AS ")
+		b.ident(n.fromAlias)
+		return
+	}
+	b.qname(r.Foreign)
+	b.str(" AS ")
+	b.ident(n.fromAlias)
+	if r.Junction != nil {
+		b.str(", ")
+		b.qname(r.Junction.Table)
+	}
+}
+
+// joinConditions appends the conditions that correlate embed n with its
+// parent.
+func (b *builder) joinConditions(n *node, parentAlias string, parentRel *cache.Relation, where func()) {
+	r := n.r
+	parent := func() {
+		if parentAlias != "" {
+			b.ident(parentAlias)
+		} else {
+			b.ident(parentRel.Schema)
+			b.str(".")
+			b.ident(parentRel.Name)
+		}
+	}
+	if r.Computed {
+		return
+	}
+	if j := r.Junction; j != nil {
+		for i := range j.TargetColumns {
+			where()
+			b.ident(n.fromAlias)
+			b.str(".")
+			b.ident(j.TargetColumns[i])
+			b.str(" = ")
+			b.qname(j.Table)
+			b.str(".")
+			b.ident(j.TargetJunctionColumns[i])
+		}
+		for i := range j.SourceColumns {
+			where()
+			parent()
+			b.str(".")
+			b.ident(j.SourceColumns[i])
+			b.str(" = ")
+			b.qname(j.Table)
+			b.str(".")
+			b.ident(j.SourceJunctionColumns[i])
+		}
+		return
+	}
+	for i := range r.Columns {
+		where()
+		b.ident(n.fromAlias)
+		b.str(".")
+		b.ident(r.ForeignColumns[i])
+		b.str(" = ")
+		parent()
+		b.str(".")
+		b.ident(r.Columns[i])
+	}
+}
+
+// orderBy appends the ORDER BY of level n. A term rel(col) orders by a
+// column of a to-one embed's subquery.
+func (b *builder) orderBy(q *Query, n *node) {
+	if n.order < 0 {
+		return
+	}
+	terms := q.Order[n.order].Terms
+	if len(terms) == 0 {
+		return
+	}
+	b.str(" ORDER BY ")
+	for i := range terms {
+		if i > 0 {
+			b.str(", ")
+		}
+		b.orderTerm(&terms[i])
+	}
+}
+
+// relOrderField appends rel(col): the column of the embed's subquery.
+func (b *builder) relOrderField(t *OrderTerm) {
+	c := b.cur.child(t.Relation)
+	b.ident(c.aggAlias)
+	b.str(".")
+	b.ident(t.Field.Name)
+	for _, st := range t.Field.JSON {
+		if st.Text {
+			b.str("->>")
+		} else {
+			b.str("->")
+		}
+		b.ph(b.param(st.Key))
+		if st.Index {
+			b.str("::int")
+		}
+	}
+}
+
+// embedNullFilter appends embed=is.null / embed=not.is.null: whether the
+// embed's subquery found rows.
+func (b *builder) embedNullFilter(c *node, e *OpExpr) {
+	b.ident(c.aggAlias)
+	if e.Not != (e.Is == IsNotNull) {
+		b.str(" IS DISTINCT FROM NULL")
+	} else {
+		b.str(" IS NOT DISTINCT FROM NULL")
+	}
+}
+
+func (b *builder) qname(q cache.QName) {
+	b.ident(q.Schema)
+	b.str(".")
+	b.ident(q.Name)
+}
+
+// bindJoins appends the arguments of the root's lateral joins.
+func (p *Plan) bindJoins(args []any, q *Query) []any {
+	d := builder{dry: true, args: args, rel: p.tree.rel, cur: p.tree}
+	d.joins(q, q.Select, p.tree, p.maxRows)
+	return d.args
+}
+
+// The count query (Prefer: count with a limit) counts the root rows that
+// the filters select, without the embeds' output. An !inner embed becomes
+// EXISTS (its own count query) and embed=is.null / embed=not.is.null
+// becomes [NOT] EXISTS (...), as in PostgREST.
+
+// countConditions appends the root's conditions of the count query, each
+// preceded by where().
+func (b *builder) countConditions(q *Query, where func()) {
+	n := b.tree
+	if n == nil {
+		n, _ = planTree(q, nil, b.rel, "")
+		if n == nil {
+			return
+		}
+	}
+	prev := b.cur
+	b.cur = n
+	b.countNode(q, n, where)
+	b.cur = prev
+}
+
+// countNode appends the conditions of level n (b.cur is n).
+func (b *builder) countNode(q *Query, n *node, where func()) {
+	for _, i := range n.filters {
+		where()
+		b.countFilter(q, &q.Filters[i])
+	}
+	for _, i := range n.logic {
+		where()
+		b.countLogic(q, &q.Logic[i].Tree)
+	}
+	for _, c := range n.children {
+		if c.inner {
+			where()
+			b.countExists(q, c)
+		}
+	}
+}
+
+func (b *builder) countFilter(q *Query, f *Filter) {
+	c := b.cur.embedFilter(f)
+	if c == nil {
+		b.filter(f)
+		return
+	}
+	if f.Expr.Not == (f.Expr.Is == IsNotNull) {
+		b.str("NOT ")
+	}
+	b.countExists(q, c)
+}
+
+func (b *builder) countLogic(q *Query, l *Logic) {
+	if l.Leaf != nil {
+		b.countFilter(q, l.Leaf)
+		return
+	}
+	if l.Not {
+		b.str("NOT ")
+	}
+	b.str("(")
+	for i := range l.Children {
+		if i > 0 {
+			if l.Or {
+				b.str(" OR ")
+			} else {
+				b.str(" AND ")
+			}
+		}
+		b.countLogic(q, &l.Children[i])
+	}
+	b.str(")")
+}
+
+// countExists appends EXISTS (SELECT 1 FROM embed c WHERE ...).
+func (b *builder) countExists(q *Query, c *node) {
+	parentAlias, parentRel, prevCur := b.alias, b.rel, b.cur
+	b.cur, b.rel, b.alias = c, c.rel, c.fromAlias
+	b.str("EXISTS (SELECT 1 FROM ")
+	b.embedFrom(c, parentAlias, parentRel)
+	first := true
+	where := func() {
+		if first {
+			b.str(" WHERE ")
+			first = false
+		} else {
+			b.str(" AND ")
+		}
+	}
+	for _, i := range c.filters {
+		where()
+		b.countFilter(q, &q.Filters[i])
+	}
+	for _, i := range c.logic {
+		where()
+		b.countLogic(q, &q.Logic[i].Tree)
+	}
+	b.joinConditions(c, parentAlias, parentRel, where)
+	for _, cc := range c.children {
+		if cc.inner {
+			where()
+			b.countExists(q, cc)
+		}
+	}
+	b.str(")")
+	b.cur, b.rel, b.alias = prevCur, parentRel, parentAlias
+}
+
+// appendCountArgs appends the arguments of the count query's conditions.
+func appendCountArgs(args []any, q *Query, tree *node) []any {
+	if tree == nil {
+		return args
+	}
+	d := builder{dry: true, args: args, rel: tree.rel, tree: tree}
+	d.countConditions(q, func() {})
+	return d.args
+}

@@ -1,0 +1,252 @@
+package planner
+
+import (
+	"strconv"
+
+	"github.com/pgrst/pgrst/cache"
+)
+
+// The envelope is the outer part of a read statement: it wraps the source
+// query (the CTE pgrst_source) into the one row the server reads, with the
+// total count, the page count, the body in the negotiated media type and
+// the response GUCs:
+//
+//	WITH pgrst_source AS (<source>)[, pgrst_source_count AS (<count>)]
+//	SELECT <total>, <page_total>, <body>, <headers>, <status>
+//	FROM (SELECT * FROM pgrst_source) _pgrst_t
+//
+// For Prefer: count=planned (and count=estimated) the plan also carries a
+// second statement, ExplainSQL: EXPLAIN (FORMAT JSON) of the count query,
+// whose top node's "Plan Rows" is the planner's estimate.
+
+// Count is the Prefer: count mode of a read.
+type Count uint8
+
+const (
+	CountNone Count = iota
+	// CountExact counts the rows the filters select, without limit/offset.
+	CountExact
+	// CountPlanned is PostgreSQL's estimate of that count (EXPLAIN).
+	CountPlanned
+	// CountEstimated is exact up to db-max-rows and the larger of the
+	// exact (capped) and planned counts above it; without db-max-rows it is
+	// the larger of both.
+	CountEstimated
+)
+
+var countNames = [...]string{"", "exact", "planned", "estimated"}
+
+func (c Count) String() string { return countNames[c] }
+
+// NeedsExplain reports whether the count needs ExplainSQL's estimate.
+func (c Count) NeedsExplain() bool { return c == CountPlanned || c == CountEstimated }
+
+// Body is how the statement renders the page, one per media type.
+type Body uint8
+
+const (
+	// BodyJSON is a JSON array of row objects (application/json).
+	BodyJSON Body = iota
+	// BodyJSONStripped is BodyJSON without null-valued keys
+	// (application/vnd.pgrst.array+json;nulls=stripped).
+	BodyJSONStripped
+	// BodyObject is the first row as an object, "null" for none
+	// (application/vnd.pgrst.object+json); the caller rejects pages that
+	// do not have exactly one row.
+	BodyObject
+	// BodyObjectStripped is BodyObject without null-valued keys.
+	BodyObjectStripped
+	// BodyCSV is a header line of the column names, then one line per
+	// row in PostgreSQL's record text format without the parentheses.
+	BodyCSV
+	// BodyText concatenates the single selected column as text (text/plain).
+	BodyText
+	// BodyXML aggregates the single selected xml column (text/xml).
+	BodyXML
+	// BodyBinary concatenates the single selected column as bytes
+	// (application/octet-stream). A bytea column arrives hex-encoded
+	// (Plan.HexBody) and the caller decodes it; other types arrive as text.
+	BodyBinary
+)
+
+// SingleColumn reports whether q selects exactly one plain column (with an
+// optional JSON path, cast or alias): the condition for the raw media types
+// (text/plain, text/xml, application/octet-stream).
+func SingleColumn(q *Query) bool {
+	if len(q.Select) != 1 {
+		return false
+	}
+	it := &q.Select[0]
+	return it.Kind == SelectField && it.Agg == AggNone && !(it.Field.Name == "*" && len(it.Field.JSON) == 0)
+}
+
+// SingleColumnType is the type of q's single selected column in rel: the
+// cast's type, else the column's, "json"/"jsonb" text for a JSON path
+// ("" when unknown). Meaningful only when SingleColumn(q).
+func SingleColumnType(q *Query, rel *cache.Relation) string {
+	it := &q.Select[0]
+	if it.Cast != "" {
+		return it.Cast
+	}
+	if len(it.Field.JSON) > 0 || rel == nil {
+		return ""
+	}
+	if col := rel.Column(it.Field.Name); col != nil {
+		return col.Type
+	}
+	return ""
+}
+
+// envelope is what a Plan knows about its outer statement.
+type envelope struct {
+	// ExplainSQL is EXPLAIN (FORMAT JSON) of the count query, set when the
+	// count mode needs an estimate; BindExplain gives its arguments.
+	ExplainSQL string
+	// HexBody says the body column is hex-encoded bytes (BodyBinary of a
+	// bytea column).
+	HexBody bool
+	// Count is the plan's count mode.
+	Count Count
+	// countCTE: the statement ends with a pgrst_source_count CTE whose
+	// arguments (the root filters again) follow the source's.
+	countCTE bool
+}
+
+// appendEnvelopeKey appends the parts of o the envelope depends on to a
+// plan cache key.
+func appendEnvelopeKey(dst []byte, o ReadOptions) []byte {
+	return append(dst, 'E', byte(o.Count), byte(o.Body))
+}
+
+// envelope closes the source CTE opened by read and appends the outer
+// statement. It records in b.env what Bind and the caller need.
+func (b *builder) envelope(q *Query, o ReadOptions) {
+	b.env = envelope{Count: o.Count}
+	b.str(")")
+	counted := o.Count == CountExact || o.Count == CountEstimated
+	// Without a limit the page is the whole result: count the page.
+	if counted && (q.HasRange || o.MaxRows > 0) {
+		b.env.countCTE = true
+		b.str(", pgrst_source_count AS (")
+		b.countSource(q)
+		if o.Count == CountEstimated && o.MaxRows > 0 {
+			// One row more than db-max-rows tells that the cap was passed.
+			b.str(" LIMIT ")
+			b.buf = strconv.AppendInt(b.buf, o.MaxRows+1, 10)
+		}
+		b.str(")")
+	}
+	switch {
+	case b.env.countCTE:
+		b.str(" SELECT (SELECT pg_catalog.count(*) FROM pgrst_source_count)::text AS total_result_set, ")
+	case counted:
+		b.str(" SELECT pg_catalog.count(_pgrst_t)::text AS total_result_set, ")
+	default:
+		b.str(" SELECT null::text AS total_result_set, ")
+	}
+	b.str("pg_catalog.count(_pgrst_t)::text AS page_total, ")
+	raw := false
+	if o.Head {
+		b.str("''::text")
+	} else {
+		raw = b.body(q, o.Body)
+	}
+	b.str(" AS body, " +
+		"nullif(current_setting('response.headers', true), '') AS response_headers, " +
+		"nullif(current_setting('response.status', true), '') AS response_status " +
+		"FROM (SELECT * FROM pgrst_source) _pgrst_t")
+	if raw {
+		b.str("(pgrst_scalar)")
+	}
+	if o.Count.NeedsExplain() {
+		e := builder{rel: b.rel, tree: b.tree, buf: make([]byte, 0, 128)}
+		e.str("EXPLAIN (FORMAT JSON) ")
+		e.countSource(q)
+		b.env.ExplainSQL = string(e.buf)
+	}
+}
+
+// body appends the body expression of kind. It reports whether the
+// expression reads the single column as _pgrst_t.pgrst_scalar.
+func (b *builder) body(q *Query, kind Body) (raw bool) {
+	switch kind {
+	case BodyJSONStripped:
+		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)), '[]')::text")
+	case BodyObject:
+		b.str("coalesce((json_agg(_pgrst_t)->0)::text, 'null')")
+	case BodyObjectStripped:
+		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)->0)::text, 'null')")
+	case BodyCSV:
+		// The header names the keys of the first row (none without rows);
+		// each line is the row's record text without its parentheses.
+		b.str("coalesce((SELECT string_agg(pgrst_k, ',') FROM json_object_keys(" +
+			"(SELECT row_to_json(pgrst_h) FROM pgrst_source pgrst_h LIMIT 1)) AS pgrst_k), '') || E'\\n' || " +
+			"coalesce(string_agg(substr(_pgrst_t::text, 2, length(_pgrst_t::text) - 2), E'\\n'), '')")
+	case BodyText, BodyXML, BodyBinary:
+		if !SingleColumn(q) {
+			// The server negotiates these only for one column.
+			b.str("''::text")
+			return false
+		}
+		switch {
+		case kind == BodyXML:
+			b.str("coalesce(xmlagg(_pgrst_t.pgrst_scalar)::text, '')")
+		case kind == BodyBinary && b.isBytea(q):
+			b.env.HexBody = true
+			b.str("coalesce(encode(string_agg(_pgrst_t.pgrst_scalar, ''::bytea), 'hex'), '')")
+		default:
+			b.str("coalesce(string_agg(_pgrst_t.pgrst_scalar::text, ''), '')")
+		}
+		return true
+	default:
+		b.str("coalesce(json_agg(_pgrst_t), '[]')::text")
+	}
+	return false
+}
+
+// isBytea reports whether the single select field yields bytea.
+func (b *builder) isBytea(q *Query) bool {
+	return SingleColumnType(q, b.rel) == "bytea"
+}
+
+// countSource appends the count query: the target's rows that the root
+// filters and logic trees select, without order, limit or offset. Its
+// arguments are appended again (appendCountArgs gives them in the same
+// order), so it does not depend on how the source numbered its own.
+//
+// The conditions, with the embeds' !inner and is.null ones, come from
+// countConditions (embed_sql.go).
+func (b *builder) countSource(q *Query) {
+	b.str("SELECT 1 FROM ")
+	b.qualified()
+	first := true
+	where := func() {
+		if first {
+			b.str(" WHERE ")
+			first = false
+		} else {
+			b.str(" AND ")
+		}
+	}
+	b.countConditions(q, where)
+}
+
+// bindEnvelope appends the envelope's arguments after the source's.
+func (p *Plan) bindEnvelope(args []any, q *Query) []any {
+	if p.countCTE {
+		args = appendCountArgs(args, q, p.tree)
+	}
+	return args
+}
+
+// BindExplain returns the arguments of ExplainSQL for q.
+func (p *Plan) BindExplain(q *Query) []any {
+	return appendCountArgs(nil, q, p.tree)
+}
+
+// CappedByMaxRows reports whether an estimated count stopped at the cap,
+// so the caller must take the larger of it and the planned count: always
+// without db-max-rows, else when the capped count passed db-max-rows.
+func (p *Plan) CappedByMaxRows(total int64) bool {
+	return p.maxRows <= 0 || total > p.maxRows
+}

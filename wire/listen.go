@@ -1,0 +1,83 @@
+package wire
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Listener is a dedicated connection (never one of the pool's) that
+// LISTENs on one channel. It is not safe for concurrent use: one goroutine
+// waits on it.
+type Listener struct {
+	conn    *pgx.Conn
+	channel string
+}
+
+// Listen connects to uri (libpq connection string) and runs LISTEN channel.
+// A failure to connect is a *ConnError; one of the LISTEN itself a
+// *DBError or *ConnError.
+func Listen(ctx context.Context, uri, channel string) (*Listener, error) {
+	cfg, err := pgx.ParseConfig(uri)
+	if err != nil {
+		return nil, fmt.Errorf("db-uri: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 5*time.Second {
+		cfg.ConnectTimeout = 5 * time.Second
+	}
+	// The connection only waits: name it so it is easy to tell apart in
+	// pg_stat_activity.
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "pgrst listener"
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, &ConnError{Err: err}
+	}
+	if _, err := conn.Exec(ctx, "listen "+quoteIdent(channel)); err != nil {
+		conn.Close(context.Background())
+		return nil, classify(err)
+	}
+	return &Listener{conn: conn, channel: channel}, nil
+}
+
+// Wait blocks until a notification arrives on the channel and returns its
+// payload. An error means the connection is lost (or ctx is done): close
+// the Listener and listen again.
+func (l *Listener) Wait(ctx context.Context) (string, error) {
+	for {
+		n, err := l.conn.WaitForNotification(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			return "", classify(err)
+		}
+		if n.Channel == l.channel {
+			return n.Payload, nil
+		}
+	}
+}
+
+// ServerVersion is the server_version the database reported at connect.
+func (l *Listener) ServerVersion() string {
+	return l.conn.PgConn().ParameterStatus("server_version")
+}
+
+// Close ends the connection.
+func (l *Listener) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	l.conn.Close(ctx)
+}
+
+// quoteIdent quotes an SQL identifier.
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
