@@ -74,6 +74,7 @@ func run(args, environ []string) int {
 // serve runs the server until SIGTERM or SIGINT.
 func serve(path string, environ []string, base control.Settings, cfg *control.Config) int {
 	log := newLogger(cfg.LogLevel)
+	defer startPprof(environ, log)()
 
 	// The configuration in the database, when it can be read now: it may
 	// set even the options that are only read at start-up (db-pool, ...).
@@ -257,14 +258,15 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		app[i] = [2]string{s.Name, s.Value}
 	}
 	return server.Options{
-		Schemas:         cfg.DBSchemas,
-		ExtraSearchPath: cfg.DBExtraSearchPath,
-		PreRequest:      cfg.DBPreRequest,
-		MaxRows:         cfg.DBMaxRows,
-		AppSettings:     app,
-		LegacyGUCs:      cfg.DBUseLegacyGUCs,
-		Auth:            v,
-		Version:         control.Version,
+		Schemas:           cfg.DBSchemas,
+		ExtraSearchPath:   cfg.DBExtraSearchPath,
+		PreRequest:        cfg.DBPreRequest,
+		MaxRows:           cfg.DBMaxRows,
+		AppSettings:       app,
+		LegacyGUCs:        cfg.DBUseLegacyGUCs,
+		Auth:              v,
+		Version:           control.Version,
+		LegacyTargetNames: cfg.Bool("url-use-legacy-target-names"),
 	}, nil
 }
 

@@ -86,7 +86,7 @@ select g,
        (array['pending', 'paid', 'shipped', 'delivered', 'cancelled'])[1 + (g * 31) % 5],
        (500 + (g * 104729) % 500000) / 100.0,
        timestamptz '2022-01-01 00:00:00+00' + g * interval '631 seconds',
-       (1 + g % 9999) || ' Market Street, Springfield'
+       (1 + g % 9999) || ' Main St'
 from generate_series(1::bigint, 100000) g;
 select setval(pg_get_serial_sequence('api.orders', 'id'), 100000);
 

@@ -61,13 +61,12 @@ type worker struct {
 
 func (l *load) run() *loadResult {
 	hc := &fasthttp.HostClient{
-		Addr:                     l.addr,
-		MaxConns:                 l.conc,
-		ReadTimeout:              l.timeout,
-		WriteTimeout:             l.timeout,
-		MaxIdleConnDuration:      time.Minute,
-		MaxConnWaitTimeout:       l.timeout,
-		NoDefaultUserAgentHeader: false,
+		Addr:                l.addr,
+		MaxConns:            l.conc,
+		ReadTimeout:         l.timeout,
+		WriteTimeout:        l.timeout,
+		MaxIdleConnDuration: time.Minute,
+		MaxConnWaitTimeout:  l.timeout,
 	}
 	defer hc.CloseIdleConnections()
 

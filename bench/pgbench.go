@@ -179,7 +179,6 @@ func (r *pgbenchRun) run(job *pgbenchJob, warmup, d time.Duration, onMeasure fun
 	cmd.Dir = logDir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -187,7 +186,6 @@ func (r *pgbenchRun) run(job *pgbenchJob, warmup, d time.Duration, onMeasure fun
 		onMeasure(true)
 	}
 	err = cmd.Wait()
-	elapsed := time.Since(start)
 	if onMeasure != nil {
 		onMeasure(false)
 	}
@@ -205,7 +203,6 @@ func (r *pgbenchRun) run(job *pgbenchJob, warmup, d time.Duration, onMeasure fun
 		res.Errors, _ = strconv.ParseUint(f[1], 10, 64)
 		res.Status4xx5xx = res.Errors
 	}
-	_ = elapsed
 	logs, _ := filepath.Glob(filepath.Join(logDir, "pgbench_log.*"))
 	for _, l := range logs {
 		readPgbenchLog(l, &res.Hist)

@@ -151,16 +151,16 @@ func (b *bench) checkTargets() []targetCheck {
 		return v, ok
 	}
 	v, ok := ratio("1", "pgrst/floor")
-	add("scenario 1: req/s vs the floor", "≥ 0.90", v, v >= 0.90, ok, "%.2f")
+	add("scenario 1: req/s vs the floor", "≥ 0.90", v, v >= 0.90, ok, "%.3f")
 	v, ok = ratio("1", "p99 pgrst/floor")
-	add("scenario 1: p99 latency vs the floor's", "≤ 1.20", v, v <= 1.20, ok, "%.2f")
+	add("scenario 1: p99 latency vs the floor's", "≤ 1.20", v, v <= 1.20, ok, "%.3f")
 	for _, id := range []string{"2", "3", "4", "7"} {
 		v, ok = ratio(id, "pgrst/pgbench-tx")
-		add("scenario "+id+": req/s vs pgbench's pipelined transaction", "≥ 0.85", v, v >= 0.85, ok, "%.2f")
+		add("scenario "+id+": req/s vs pgbench's pipelined transaction", "≥ 0.85", v, v >= 0.85, ok, "%.3f")
 	}
 	for _, id := range []string{"1j", "2j"} {
 		v, ok = ratio(id, "pgrst jwt/anon")
-		add("scenario "+id+": with a JWT vs anonymous", "≥ 0.95", v, v >= 0.95, ok, "%.2f")
+		add("scenario "+id+": with a JWT vs anonymous", "≥ 0.95", v, v >= 0.95, ok, "%.3f")
 	}
 	if s := b.scenario("1"); s != nil && s.run("pgrst") != nil {
 		r := s.run("pgrst")

@@ -76,8 +76,8 @@ type PlaneOptions struct {
 	// Log receives the plane's events.
 	Log zerolog.Logger
 	// Quiet and MaxWait debounce bursts of requests: a reload starts once
-	// no request came for Quiet (default 30ms), at most MaxWait (default
-	// 300ms) after the first one.
+	// no request came for Quiet (default 50ms), at most MaxWait (default
+	// 500ms) after the first one.
 	Quiet, MaxWait time.Duration
 }
 
@@ -125,7 +125,7 @@ type Stats struct {
 // NewPlane returns a plane serving o.Config; Run starts it.
 func NewPlane(o PlaneOptions) *Plane {
 	if o.Quiet <= 0 {
-		o.Quiet = 30 * time.Millisecond
+		o.Quiet = 50 * time.Millisecond
 	}
 	if o.MaxWait < o.Quiet {
 		o.MaxWait = 10 * o.Quiet

@@ -24,9 +24,12 @@ type node struct {
 	// relName is the relation named in the select item (the target at the
 	// root); name is the output name: the alias, else relName.
 	relName, name string
-	alias         bool   // the item has an alias
-	hintText      string // the item's !hint
-	depth         int
+	alias         bool // the item has an alias
+	// legacyMatch: a filter, order or limit named this aliased embed by
+	// its relation (url-use-legacy-target-names).
+	legacyMatch bool
+	hintText    string // the item's !hint
+	depth       int
 	// fromAlias names rel inside this level's subquery; aggAlias names the
 	// subquery (the lateral join) in the parent. Both follow PostgREST's
 	// naming, which its error messages show.
@@ -68,13 +71,20 @@ func (n *node) addNodes(items []SelectItem, depth int) {
 	}
 }
 
-// find follows an embed path from n. A step names an embed by its alias,
-// or by its relation when it has none (PostgREST with
-// url-use-legacy-target-names off), so the same relation can be embedded
-// twice under two aliases and filtered apart.
-func (n *node) find(path []string) (*node, error) {
+// find follows an embed path from n. A step names an embed by its output
+// name: the alias, or the relation when it has none. With legacy
+// (url-use-legacy-target-names, PostgREST's default) a step may also name
+// an aliased embed by its relation; such an embed is marked legacyMatch,
+// which the response reports in a Warning header. Without legacy, the same
+// relation can be embedded twice under two aliases and filtered apart.
+func (n *node) find(path []string, legacy bool) (*node, error) {
 	for _, name := range path {
-		found := n.child(name)
+		var found *node
+		if legacy {
+			found = n.legacyChild(name)
+		} else {
+			found = n.child(name)
+		}
 		if found == nil {
 			for _, c := range n.children {
 				if c.alias && c.relName == name {
@@ -83,9 +93,52 @@ func (n *node) find(path []string) (*node, error) {
 			}
 			return nil, errNotEmbedded(name)
 		}
+		if legacy && found.alias && found.relName == name && found.name != name {
+			found.legacyMatch = true
+		}
 		n = found
 	}
 	return n, nil
+}
+
+// legacyChild returns the first embed whose relation or output name is
+// name, or nil.
+func (n *node) legacyChild(name string) *node {
+	for _, c := range n.children {
+		if c.relName == name || c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// legacyWarning is the Warning text for the embeds of tree that a path
+// named by relation instead of alias (PostgREST's wording), "" for none.
+func legacyWarning(tree *node) string {
+	var hint []byte
+	var walk func(*node)
+	walk = func(n *node) {
+		if n.legacyMatch {
+			if len(hint) > 0 {
+				hint = append(hint, ", "...)
+			}
+			hint = append(hint, '`')
+			hint = append(hint, n.relName...)
+			hint = append(hint, "` to `"...)
+			hint = append(hint, n.name...)
+			hint = append(hint, '`')
+		}
+		for _, c := range n.children {
+			walk(c)
+		}
+	}
+	walk(tree)
+	if len(hint) == 0 {
+		return ""
+	}
+	return "Embedded resource was referenced by relation name even though it has an alias. " +
+		"This is deprecated and will stop working in a future release. Update " + string(hint) +
+		" in query string filters, orders or limits."
 }
 
 // child returns the embed whose output name is name, or nil.
@@ -101,47 +154,47 @@ func (n *node) child(name string) *node {
 // planTree resolves the select tree of q against the schema cache. The
 // checks come in PostgREST's order: embed paths of filters, orders, ranges
 // and logic trees (PGRST108), relationships (PGRST200/201), related orders
-// (PGRST108/118), filters on embeds (PGRST120), aggregates (PGRST123).
-func planTree(q *Query, s *cache.Schema, rel *cache.Relation, schema string) (*node, error) {
+// (PGRST108/118), aggregates (PGRST123).
+func planTree(q *Query, s *cache.Schema, rel *cache.Relation, schema string, legacy bool) (*node, error) {
 	root := rootNode(rel)
 	root.addNodes(q.Select, 1)
 	// Each kind folds from the last parameter, so the last bad one is reported.
 	for i := len(q.Filters) - 1; i >= 0; i-- {
-		if _, err := root.find(q.Filters[i].Path); err != nil {
+		if _, err := root.find(q.Filters[i].Path, legacy); err != nil {
 			return nil, err
 		}
 	}
 	for i := len(q.Order) - 1; i >= 0; i-- {
-		if _, err := root.find(q.Order[i].Path); err != nil {
+		if _, err := root.find(q.Order[i].Path, legacy); err != nil {
 			return nil, err
 		}
 	}
 	for i := range q.Ranges {
-		if _, err := root.find(q.Ranges[i].Path); err != nil {
+		if _, err := root.find(q.Ranges[i].Path, legacy); err != nil {
 			return nil, err
 		}
 	}
 	for i := len(q.Logic) - 1; i >= 0; i-- {
-		if _, err := root.find(q.Logic[i].Path); err != nil {
+		if _, err := root.find(q.Logic[i].Path, legacy); err != nil {
 			return nil, err
 		}
 	}
 	for i := range q.Filters {
-		n, _ := root.find(q.Filters[i].Path)
+		n, _ := root.find(q.Filters[i].Path, legacy)
 		n.filters = append(n.filters, i)
 	}
 	for i := range q.Logic {
-		n, _ := root.find(q.Logic[i].Path)
+		n, _ := root.find(q.Logic[i].Path, legacy)
 		n.logic = append(n.logic, i)
 	}
 	for i := range q.Order {
 		// The first order parameter for a path wins.
-		if n, _ := root.find(q.Order[i].Path); n.order < 0 {
+		if n, _ := root.find(q.Order[i].Path, legacy); n.order < 0 {
 			n.order = i
 		}
 	}
 	for i := range q.Ranges {
-		n, _ := root.find(q.Ranges[i].Path)
+		n, _ := root.find(q.Ranges[i].Path, legacy)
 		n.rng = i
 	}
 	if len(root.children) > 0 {
@@ -257,7 +310,7 @@ func matchRel(r *cache.Relationship, target, hint string) bool {
 			r.Junction != nil && r.Junction.Table.Name == hint)
 }
 
-// checkNode checks related orders and filters on embeds, depth first.
+// checkNode checks related orders, depth first.
 func checkNode(n *node, q *Query) error {
 	if n.order >= 0 {
 		for _, t := range q.Order[n.order].Terms {
@@ -273,16 +326,6 @@ func checkNode(n *node, q *Query) error {
 			}
 		}
 	}
-	for _, i := range n.filters {
-		if err := n.checkEmbedFilter(&q.Filters[i]); err != nil {
-			return err
-		}
-	}
-	for _, i := range n.logic {
-		if err := n.checkEmbedLogic(&q.Logic[i].Tree); err != nil {
-			return err
-		}
-	}
 	for _, c := range n.children {
 		if err := checkNode(c, q); err != nil {
 			return err
@@ -292,35 +335,16 @@ func checkNode(n *node, q *Query) error {
 }
 
 // embedFilter returns the embed a filter tests (embed=is.null,
-// embed=not.is.null), or nil when it filters a column.
+// embed=not.is.null), or nil when it filters a column. As in PostgREST,
+// only is.null (negated or not) on an embed's output name tests the embed:
+// any other filter on that name filters the column of the same name
+// (user_friend?select=*,user1(*)&user1=eq.<id>).
 func (n *node) embedFilter(f *Filter) *node {
-	if n == nil || len(f.Field.JSON) > 0 || len(n.children) == 0 {
+	if n == nil || len(f.Field.JSON) > 0 || len(n.children) == 0 ||
+		f.Expr.Op != OpIs || f.Expr.Is != IsNull {
 		return nil
 	}
 	return n.child(f.Field.Name)
-}
-
-func (n *node) checkEmbedFilter(f *Filter) error {
-	c := n.embedFilter(f)
-	if c == nil {
-		return nil
-	}
-	if f.Expr.Op != OpIs || f.Expr.Is != IsNull && f.Expr.Is != IsNotNull {
-		return errUnacceptableFilter(c.name)
-	}
-	return nil
-}
-
-func (n *node) checkEmbedLogic(l *Logic) error {
-	if l.Leaf != nil {
-		return n.checkEmbedFilter(l.Leaf)
-	}
-	for i := range l.Children {
-		if err := n.checkEmbedLogic(&l.Children[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Errors of embedding.
@@ -453,11 +477,4 @@ func errRelatedOrderNotToOne(origin, target string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "PGRST118",
 		Message: "A related order on '" + target + "' is not possible",
 		Details: "'" + origin + "' and '" + target + "' do not form a many-to-one or one-to-one relationship"}
-}
-
-// errUnacceptableFilter is PGRST120.
-func errUnacceptableFilter(target string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "PGRST120",
-		Message: "Bad operator on the '" + target + "' embedded resource",
-		Details: "Only is null or not is null filters are allowed on embedded resources"}
 }

@@ -121,7 +121,7 @@ func (b *builder) embedColumns(items []SelectItem, c *node, sep func()) {
 	switch {
 	case c.empty:
 	case c.spread:
-		for _, name := range spreadNames(items, c) {
+		for _, name := range spreadNames(items, c, false) {
 			sep()
 			b.ident(c.aggAlias)
 			if name == "*" {
@@ -149,8 +149,10 @@ func (b *builder) embedColumns(items []SelectItem, c *node, sep func()) {
 }
 
 // spreadNames are the output columns of a spread embed, which its parent
-// selects by name ("*" for all of a to-one spread's columns).
-func spreadNames(items []SelectItem, c *node) []string {
+// selects by name ("*" for all of a to-one spread's columns, unless
+// expand: inside a to-many spread, which aggregates each column by name).
+func spreadNames(items []SelectItem, c *node, expand bool) []string {
+	expand = expand || !c.toOne
 	var names []string
 	k := 0
 	for i := range items {
@@ -160,14 +162,14 @@ func spreadNames(items []SelectItem, c *node) []string {
 			k++
 			switch {
 			case cc.spread:
-				names = append(names, spreadNames(it.Children, cc)...)
+				names = append(names, spreadNames(it.Children, cc, expand)...)
 			case !cc.empty:
 				names = append(names, cc.name)
 			}
 			continue
 		}
 		if isStar(it) {
-			if c.toOne {
+			if !expand {
 				names = append(names, "*")
 			} else {
 				for _, col := range c.rel.Columns {
@@ -216,7 +218,7 @@ func (b *builder) join(q *Query, items []SelectItem, c *node, maxRows int64) {
 	b.str(")::jsonb AS ")
 	b.ident(agg)
 	if c.spread {
-		for _, name := range spreadNames(items, c) {
+		for _, name := range spreadNames(items, c, true) {
 			b.str(", COALESCE(json_agg(")
 			b.ident(agg)
 			b.str(".")
@@ -361,7 +363,7 @@ func (b *builder) relOrderField(t *OrderTerm) {
 // embed's subquery found rows.
 func (b *builder) embedNullFilter(c *node, e *OpExpr) {
 	b.ident(c.aggAlias)
-	if e.Not != (e.Is == IsNotNull) {
+	if e.Not {
 		b.str(" IS DISTINCT FROM NULL")
 	} else {
 		b.str(" IS NOT DISTINCT FROM NULL")
@@ -391,7 +393,7 @@ func (p *Plan) bindJoins(args []any, q *Query) []any {
 func (b *builder) countConditions(q *Query, where func()) {
 	n := b.tree
 	if n == nil {
-		n, _ = planTree(q, nil, b.rel, "")
+		n, _ = planTree(q, nil, b.rel, "", false)
 		if n == nil {
 			return
 		}
@@ -426,7 +428,7 @@ func (b *builder) countFilter(q *Query, f *Filter) {
 		b.filter(f)
 		return
 	}
-	if f.Expr.Not == (f.Expr.Is == IsNotNull) {
+	if !f.Expr.Not {
 		b.str("NOT ")
 	}
 	b.countExists(q, c)

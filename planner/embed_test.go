@@ -142,10 +142,8 @@ func TestEmbedErrors(t *testing.T) {
 	cases := []struct{ query, code, message string }{
 		{"select=title,nope(*)", "PGRST200", "Could not find a relationship between 'films' and 'nope' in the schema cache"},
 		{"select=title,directors!nope(*)", "PGRST200", "Could not find a relationship between 'films' and 'directors' in the schema cache"},
-		{"select=title,directors(name)&directors=eq.1", "PGRST120", "Bad operator on the 'directors' embedded resource"},
 		{"select=title,roles(*)&order=roles(character)", "PGRST118", "A related order on 'roles' is not possible"},
 		{"select=title&order=roles(character)", "PGRST108", "'roles' is not an embedded resource in this request"},
-		{"select=title,roles(*)&or=(roles.eq.1)", "PGRST120", "Bad operator on the 'roles' embedded resource"},
 		{"select=title,roles(count())", "PGRST123", "Use of aggregate functions is not allowed"},
 	}
 	for _, c := range cases {
@@ -185,4 +183,82 @@ func FuzzEmbedBind(f *testing.F) {
 			}
 		}
 	})
+}
+
+// With url-use-legacy-target-names, a path may name an aliased embed by
+// its relation; the plan carries PostgREST's Warning text, and the option
+// is part of the plan cache key.
+func TestEmbedLegacyTargetNames(t *testing.T) {
+	s := embedSchema()
+	q := mustParse(t, "select=title,d:directors(name),r:roles(*)&directors.name=eq.x&roles.limit=1&d.id=gt.0")
+	if _, err := NewReadPlan(q, s, "films", ReadOptions{Schema: "test"}); err == nil {
+		t.Fatal("relation name of an aliased embed accepted without the legacy option")
+	}
+	o := ReadOptions{Schema: "test", LegacyTargetNames: true}
+	p, err := NewReadPlan(q, s, "films", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Embedded resource was referenced by relation name even though it has an alias. " +
+		"This is deprecated and will stop working in a future release. " +
+		"Update `directors` to `d`, `roles` to `r` in query string filters, orders or limits."
+	if p.Warning != want {
+		t.Errorf("warning\n got %q\nwant %q", p.Warning, want)
+	}
+	if !strings.Contains(p.SQL, `"directors_1"."name" = $`) {
+		t.Errorf("filter not in the embed: %s", p.SQL)
+	}
+	p, err = NewReadPlan(mustParse(t, "select=title,d:directors(name)&d.name=eq.x"), s, "films", o)
+	if err != nil || p.Warning != "" {
+		t.Errorf("alias path: warning %q, err %v", p.Warning, err)
+	}
+	a := AppendReadKey(nil, q, "films", o)
+	b := AppendReadKey(nil, q, "films", ReadOptions{Schema: "test"})
+	if bytes.Equal(a, b) {
+		t.Error("the legacy option is not part of the plan key")
+	}
+}
+
+// Only is.null tests an embed; other operators on its name filter the
+// column of that name.
+func TestEmbedNameFilters(t *testing.T) {
+	s := embedSchema()
+	cases := []struct{ query, want string }{
+		{"select=title,directors(name)&directors=eq.1", `"test"."films"."directors" = $1`},
+		{"select=title,directors(name)&directors=is.not_null", `"test"."films"."directors" IS NOT NULL`},
+		{"select=title,directors(name)&directors=is.null", `"films_directors_1" IS NOT DISTINCT FROM NULL`},
+		{"select=title,directors(name)&directors=not.is.null", `"films_directors_1" IS DISTINCT FROM NULL`},
+		{"select=title,roles(*)&or=(roles.eq.1,roles.is.null)", `("test"."films"."roles" = $1 OR "films_roles_1" IS NOT DISTINCT FROM NULL)`},
+	}
+	for _, c := range cases {
+		st, err := PlanRead(mustParse(t, c.query), s, "films", ReadOptions{Schema: "test"})
+		if err != nil {
+			t.Errorf("%s: %v", c.query, err)
+			continue
+		}
+		if !strings.Contains(st.SQL, c.want) {
+			t.Errorf("%s: no %s in\n%s", c.query, c.want, st.SQL)
+		}
+	}
+}
+
+// Full-text search wraps a column in to_tsvector unless it is a tsvector;
+// an unknown name (a computed column) is left to PostgreSQL.
+func TestFtsComputedColumn(t *testing.T) {
+	s := testSchema()
+	cases := []struct{ query, want string }{
+		{"title=fts(simple).x", `to_tsvector($1, "test"."films"."title") @@ to_tsquery($1, $2)`},
+		{"search=fts(simple).x", `"test"."films"."search" @@ to_tsquery($1, $2)`},
+		{"computed_vec=fts(simple).x", `"test"."films"."computed_vec" @@ to_tsquery($1, $2)`},
+	}
+	for _, c := range cases {
+		st, err := PlanRead(mustParse(t, c.query), s, "films", ReadOptions{Schema: "test"})
+		if err != nil {
+			t.Errorf("%s: %v", c.query, err)
+			continue
+		}
+		if !strings.Contains(st.SQL, c.want) {
+			t.Errorf("%s: no %s in\n%s", c.query, c.want, st.SQL)
+		}
+	}
 }

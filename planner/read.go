@@ -19,6 +19,9 @@ type ReadOptions struct {
 	// (see envelope.go).
 	Count Count
 	Body  Body
+	// LegacyTargetNames lets filters, orders and limits name an aliased
+	// embed by its relation (url-use-legacy-target-names).
+	LegacyTargetNames bool
 }
 
 // Statement is one SQL statement and its arguments. Every argument is a Go
@@ -39,6 +42,11 @@ type Plan struct {
 	limit   bool // the statement ends its source query with LIMIT/OFFSET
 	nArgs   int
 	tree    *node // the resolved select tree (embeds)
+	// Warning is the text of the Warning header the response carries
+	// (without the "299 agent" prefix), empty for none: PostgREST's
+	// deprecation notice when a filter, order or limit named an aliased
+	// embed by its relation.
+	Warning string
 	envelope
 }
 
@@ -67,13 +75,14 @@ func NewReadPlan(q *Query, s *cache.Schema, target string, o ReadOptions) (*Plan
 	if rel == nil {
 		return nil, errTableNotFound(o.Schema, target, suggestTable(s, o.Schema, target))
 	}
-	tree, err := planTree(q, s, rel, o.Schema)
+	tree, err := planTree(q, s, rel, o.Schema, o.LegacyTargetNames)
 	if err != nil {
 		return nil, err
 	}
 	b := builder{rel: rel, buf: make([]byte, 0, 512), tree: tree}
 	b.read(q, o)
-	return &Plan{SQL: string(b.buf), maxRows: o.MaxRows, limit: q.HasRange || o.MaxRows > 0, nArgs: len(b.args), tree: tree, envelope: b.env}, nil
+	return &Plan{SQL: string(b.buf), maxRows: o.MaxRows, limit: q.HasRange || o.MaxRows > 0, nArgs: len(b.args), tree: tree,
+		Warning: legacyWarning(tree), envelope: b.env}, nil
 }
 
 // AppendReadKey appends the plan cache key of a read: the query's shape
@@ -88,6 +97,9 @@ func AppendReadKey(dst []byte, q *Query, target string, o ReadOptions) []byte {
 	dst = appendKeyStr(dst, target)
 	dst = strconv.AppendInt(dst, o.MaxRows, 10)
 	dst = appendEnvelopeKey(dst, o)
+	if o.LegacyTargetNames {
+		dst = append(dst, 'L')
+	}
 	dst = append(dst, ';')
 	return q.ShapeKey(dst)
 }
@@ -184,7 +196,7 @@ func (b *builder) field(f Field) {
 
 func (b *builder) read(q *Query, o ReadOptions) {
 	if b.tree == nil {
-		t, err := planTree(q, nil, b.rel, o.Schema)
+		t, err := planTree(q, nil, b.rel, o.Schema, o.LegacyTargetNames)
 		if err != nil {
 			t = rootNode(b.rel)
 		}
@@ -317,7 +329,11 @@ func (b *builder) filter(f *Filter) {
 		if e.HasLang {
 			lang = b.param(e.Lang)
 		}
-		if col := b.rel.Column(f.Field.Name); col != nil && col.BaseType == "tsvector" {
+		// A column of another type goes through to_tsvector. An unknown
+		// name is left as is, as in PostgREST: PostgreSQL resolves a
+		// computed column (a function of the row type, maybe returning
+		// tsvector) and reports anything else.
+		if col := b.rel.Column(f.Field.Name); col == nil || col.BaseType == "tsvector" {
 			b.field(f.Field)
 		} else {
 			b.str("to_tsvector(")

@@ -152,6 +152,8 @@ func writeError(ctx *fasthttp.RequestCtx, e *apiError) {
 	ctx.SetStatusCode(e.status)
 	ctx.Response.Header.Del("Content-Range")
 	ctx.Response.Header.SetContentType("application/json; charset=utf-8")
+	// RFC 9209; PostgREST names itself here, and clients match on it.
+	ctx.Response.Header.Set("Proxy-Status", "PostgREST; error="+e.code)
 	if e.header != "" {
 		ctx.Response.Header.Set(e.header, e.value)
 	}

@@ -32,6 +32,8 @@ func (x *exchange) reset() {
 	x.req.PreRequest = ""
 	x.req.SQL = ""
 	x.req.Args = nil
+	x.req.Explain = ""
+	x.req.ExplainArgs = nil
 	x.buf = x.buf[:0]
 	x.auth = auth.Result{}
 }
@@ -50,6 +52,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	authed, err := s.serve(ctx, x)
 	if err != nil {
 		writeError(ctx, toAPIError(err, authed))
+	} else if len(ctx.Response.Header.Peek("Vary")) == 0 {
+		// As PostgREST, on every response but errors, unless the
+		// database set its own (response.headers).
+		ctx.Response.Header.Set("Vary", "Accept, Prefer, Range")
 	}
 	exchanges.Put(x)
 	s.stats.countStatus(ctx.Response.StatusCode()) // metrics.go
@@ -113,7 +119,8 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 	media, acceptable := negotiateRead(rd.accept, q, sc.Relation(schema, target))
 	rd.media = media
 	plan, err := s.readPlan(x, q, sc, target, planner.ReadOptions{
-		Schema: schema, MaxRows: rt.MaxRows, Head: head, Count: rd.prefs.count, Body: media.body})
+		Schema: schema, MaxRows: rt.MaxRows, Head: head, Count: rd.prefs.count, Body: media.body,
+		LegacyTargetNames: rt.LegacyTargetNames})
 	if err != nil {
 		return authed, err
 	}
@@ -136,48 +143,50 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
 	x.req.Args = plan.Bind(q)
+	if plan.Count.NeedsExplain() {
+		// The row estimate comes from EXPLAIN of the count query, in
+		// the same pipeline: still one round trip.
+		x.req.Explain = plan.ExplainSQL
+		x.req.ExplainArgs = plan.BindExplain(q)
+	}
 	// Not the RequestCtx: pgx would watch it with a goroutine per request,
 	// and it races with the server's shutdown. wire bounds the wait for a
 	// connection itself, and PostgreSQL's statement_timeout the rest.
 	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
-		return readRow(ctx, rd, plan, r, head)
+		if err := readRow(ctx, rd, plan, r, head); err != nil {
+			return err
+		}
+		applyEstimate(rd, plan, r.Explain)
+		return nil
 	})
 	if err != nil {
 		return authed, err
 	}
-	if err := s.explainCount(ctx, x, plan, q); err != nil {
-		return authed, err
-	}
 	writeReadHeaders(ctx, rd, q, target, schema, byProfile)
+	if plan.Warning != "" {
+		// PostgREST's warn-agent is "PostgRESTv<version>"; ours names pgrst.
+		ctx.Response.Header.Set("Warning", "299 pgrstv"+rt.Version+` "`+plan.Warning+`"`)
+	}
 	return authed, nil
 }
 
-// explainCount completes count=planned and count=estimated with the
-// planner's row estimate (EXPLAIN of the count query). It costs a second
-// round trip, with the same settings and without the pre-request
-// function: wire runs one statement per request's pipeline for now.
-func (s *Server) explainCount(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Plan, q *planner.Query) error {
-	rd := &x.rd
+// applyEstimate completes count=planned and count=estimated with the
+// planner's row estimate: planned always takes it; estimated takes it when
+// the exact count stopped at db-max-rows and the estimate is larger.
+func applyEstimate(rd *readState, plan *planner.Plan, explain []byte) {
 	switch {
 	case plan.Count == planner.CountPlanned:
 	case plan.Count == planner.CountEstimated && rd.hasTotal && plan.CappedByMaxRows(rd.total):
 	default:
-		return nil
+		return
 	}
-	x.req.PreRequest = ""
-	x.req.SQL = plan.ExplainSQL
-	x.req.Args = plan.BindExplain(q)
-	return s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
-		// The EXPLAIN row has one column, which lands in the first field.
-		n, ok := planRows(r.TotalResultSet)
-		if !ok {
-			return nil
-		}
-		if plan.Count == planner.CountPlanned || !rd.hasTotal || n > rd.total {
-			rd.total, rd.hasTotal = n, true
-		}
-		return nil
-	})
+	n, ok := planRows(explain)
+	if !ok {
+		return
+	}
+	if plan.Count == planner.CountPlanned || !rd.hasTotal || n > rd.total {
+		rd.total, rd.hasTotal = n, true
+	}
 }
 
 // readPlan returns the cached plan of q's shape, planning it on a miss.

@@ -36,6 +36,10 @@ type Options struct {
 	Auth       *auth.Verifier
 	// Version appears in the Server header.
 	Version string
+	// LegacyTargetNames is url-use-legacy-target-names: filters, orders
+	// and limits may name an aliased embed by its relation (with a
+	// Warning header).
+	LegacyTargetNames bool
 }
 
 // runtime is Options with the parts derived once per configuration.

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +24,22 @@ func TestOneRoundTrip(t *testing.T) {
 	}
 	if got := s.writes.Load() - before; got != n {
 		t.Fatalf("%d requests made %d writes to the database, want %d", n, got, n)
+	}
+
+	// A planned count adds an EXPLAIN to the same pipeline.
+	planned := []string{"Prefer", "count=planned"}
+	for i := 0; i < 3; i++ {
+		s.get(t, "/todos?select=id&id=gt.1", planned...)
+	}
+	before = s.writes.Load()
+	for i := 0; i < n; i++ {
+		r := s.get(t, "/todos?select=id&id=gt.2", planned...)
+		if cr := r.Header.Get("Content-Range"); !strings.HasPrefix(cr, "0-1/") || strings.HasSuffix(cr, "/*") {
+			t.Fatalf("planned count: Content-Range %q", cr)
+		}
+	}
+	if got := s.writes.Load() - before; got != n {
+		t.Fatalf("%d planned-count requests made %d writes to the database, want %d", n, got, n)
 	}
 }
 

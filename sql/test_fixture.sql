@@ -93,3 +93,51 @@ grant usage on schema api_v2 to web_anon;
 grant select on all tables in schema api_v2 to web_anon;
 create view api_v2.settings as select current_setting('search_path') as search_path;
 grant select on api_v2.settings to web_anon;
+
+-- Issues 3 and 4: read-path gaps found by PostgREST's spec suite -------------
+-- (server/conformance_read_test.go; every object's name starts with conf_)
+
+-- An empty filter value is the empty string, not NULL.
+create table api.conf_strings (id int primary key, s text);
+insert into api.conf_strings values (1, ''), (2, 'x'), (3, null);
+
+-- A column named like the embed it leads to: only is.null tests the embed.
+create table api.conf_states (id int primary key, label text not null);
+create table api.conf_matches (id int primary key, state int references api.conf_states (id));
+insert into api.conf_states values (1, 'open'), (2, 'closed');
+insert into api.conf_matches values (1, 1), (2, 2), (3, null);
+
+-- A to-one spread with * inside a to-many spread.
+create table api.conf_plants (id int primary key, name text not null);
+create table api.conf_steps (id int primary key, name text not null,
+  plant_id int references api.conf_plants (id));
+create table api.conf_step_costs (step_id int primary key references api.conf_steps (id), cost int not null);
+insert into api.conf_plants values (1, 'North'), (2, 'South'), (3, 'East');
+insert into api.conf_steps values (1, 'cut', 1), (2, 'weld', 1), (3, 'paint', 2);
+insert into api.conf_step_costs values (1, 10), (3, 30);
+
+-- Computed columns: functions of the row type in the exposed schema, in
+-- the extra search path (public), and in a schema that is neither.
+create table api.conf_docs (id int primary key, body text not null, kind text not null);
+insert into api.conf_docs values
+  (1, 'The quick brown fox', 'a'), (2, 'Lazy dogs sleep', 'a'), (3, 'Fun with foxes', 'b'),
+  (4, 'Brown bread', 'a'), (5, 'Quiet night', 'a'), (6, 'Fun fair', 'b'),
+  (7, 'Long road', 'a'), (8, 'Short cut', 'a');
+analyze api.conf_docs;
+create function api.conf_shout(api.conf_docs) returns text
+  language sql immutable as $$ select upper($1.body) $$;
+create function api.conf_words(api.conf_docs) returns tsvector
+  language sql immutable as $$ select to_tsvector('simple', $1.body) $$;
+create function public.conf_body_length(api.conf_docs) returns int
+  language sql immutable as $$ select length($1.body) $$;
+drop schema if exists conf_hidden cascade;
+create schema conf_hidden;
+create function conf_hidden.conf_secret(api.conf_docs) returns int
+  language sql immutable as $$ select 42 $$;
+
+-- A pre-request function that sets its own Vary header.
+create function api.conf_vary_hook() returns void
+  language sql as $$ select set_config('response.headers', '[{"Vary": "X-Conf"}]', true) $$;
+
+grant select on api.conf_strings, api.conf_states, api.conf_matches, api.conf_plants,
+  api.conf_steps, api.conf_step_costs, api.conf_docs to web_anon;

@@ -37,10 +37,17 @@ type Request struct {
 	// infers each type from its context) or nil for NULL.
 	SQL  string
 	Args []any
+	// Explain, when set, is a statement (an EXPLAIN) run in the same
+	// pipeline before SQL; the first column of its first row is
+	// Result.Explain.
+	Explain     string
+	ExplainArgs []any
 
 	// scratch, reused when the Request is
-	params [][]byte
-	arrays []byte
+	params        [][]byte
+	explainParams [][]byte
+	explain       []byte
+	arrays        []byte
 }
 
 // Result is the main statement's row. The byte slices alias the
@@ -52,6 +59,8 @@ type Result struct {
 	Body            []byte
 	ResponseHeaders []byte
 	ResponseStatus  []byte
+	// Explain is the output of Request.Explain, nil without one.
+	Explain []byte
 }
 
 // connState is what pgrst keeps on each connection: the statements it has
@@ -109,18 +118,11 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 	r.arrays = appendTextArray(r.arrays, r.SettingValues)
 	settingsParams := [2][]byte{r.arrays[:namesEnd], r.arrays[namesEnd:]}
 
-	r.params = r.params[:0]
-	for _, a := range r.Args {
-		switch v := a.(type) {
-		case nil:
-			r.params = append(r.params, nil)
-		case string:
-			r.params = append(r.params, unsafe.Slice(unsafe.StringData(v), len(v)))
-		case []byte:
-			r.params = append(r.params, v)
-		default:
-			return fmt.Errorf("wire: unsupported argument type %T", a)
-		}
+	if r.params, err = appendParams(r.params[:0], r.Args); err != nil {
+		return err
+	}
+	if r.explainParams, err = appendParams(r.explainParams[:0], r.ExplainArgs); err != nil {
+		return err
 	}
 
 	for attempt := 0; ; attempt++ {
@@ -153,8 +155,33 @@ func forgetStatements(ctx context.Context, conn *pgx.Conn, st *connState) error 
 // run sends the request's pipeline once. stale reports an error that a
 // fresh preparation of the same statements may not have: the caller may
 // retry.
+var emptyValue = []byte{}
+
+// appendParams converts statement arguments to the wire's text values,
+// without copying strings.
+func appendParams(dst [][]byte, args []any) ([][]byte, error) {
+	for _, a := range args {
+		switch v := a.(type) {
+		case nil:
+			dst = append(dst, nil)
+		case string:
+			if v == "" {
+				// Not a nil slice: that would be sent as NULL.
+				dst = append(dst, emptyValue)
+				continue
+			}
+			dst = append(dst, unsafe.Slice(unsafe.StringData(v), len(v)))
+		case []byte:
+			dst = append(dst, v)
+		default:
+			return dst, fmt.Errorf("wire: unsupported argument type %T", a)
+		}
+	}
+	return dst, nil
+}
+
 func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, fn func(*Result) error) (stale bool, err error) {
-	var steps [3]step
+	var steps [4]step
 	n := 0
 	pl := pc.StartPipeline(ctx)
 	send := func(sql string, params [][]byte) {
@@ -172,6 +199,11 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 	send(settingsSQL, settingsParams)
 	if r.PreRequest != "" {
 		send(r.PreRequest, nil)
+	}
+	explainStep := -1
+	if r.Explain != "" {
+		explainStep = n
+		send(r.Explain, r.explainParams)
 	}
 	send(r.SQL, r.params)
 	if err := pl.Sync(); err != nil {
@@ -205,6 +237,12 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 			return false, &ConnError{Err: fmt.Errorf("wire: unexpected pipeline result %T", res)}
 		}
 		if i < n-1 {
+			if i == explainStep {
+				r.explain = r.explain[:0]
+				if rr.NextRow() && len(rr.Values()) > 0 {
+					r.explain = append(r.explain, rr.Values()[0]...)
+				}
+			}
 			if _, err := rr.Close(); err != nil {
 				return fail(s, err)
 			}
@@ -213,7 +251,11 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 		var ferr error
 		if rr.NextRow() {
 			called = true
-			ferr = fn(resultOf(rr.Values()))
+			res := resultOf(rr.Values())
+			if explainStep >= 0 {
+				res.Explain = r.explain
+			}
+			ferr = fn(res)
 		}
 		if _, err := rr.Close(); err != nil {
 			return fail(s, err)
