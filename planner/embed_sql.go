@@ -10,9 +10,13 @@ import (
 // subquery of its parent's FROM, correlated by the relationship's columns:
 //
 //	to-one:  JOIN LATERAL (SELECT ... FROM t AS t_1 WHERE t_1.id = parent.t_id) AS agg ON TRUE
-//	         selected as row_to_json(agg.*)::jsonb AS name
-//	to-many: JOIN LATERAL (SELECT json_agg(agg)::jsonb AS agg FROM (SELECT ...) AS agg) AS agg ON TRUE
+//	         selected as row_to_json(agg.*) AS name
+//	to-many: JOIN LATERAL (SELECT json_agg(agg) AS agg FROM (SELECT ...) AS agg) AS agg ON TRUE
 //	         selected as COALESCE(agg.agg, '[]') AS name
+//
+// Embeds stay json, never jsonb: a cast to jsonb parses the text that was
+// just built and prints it again (3x the database time of a one-to-many
+// embed in the bench), and json keeps the keys in the select's order.
 //
 // A spread selects the subquery's columns instead (to-many: each one
 // aggregated into an array). The embed's own filters, logic trees, order
@@ -135,7 +139,7 @@ func (b *builder) embedColumns(items []SelectItem, c *node, sep func()) {
 		sep()
 		b.str("row_to_json(")
 		b.ident(c.aggAlias)
-		b.str(".*)::jsonb AS ")
+		b.str(".*) AS ")
 		b.ident(c.name)
 	default:
 		sep()
@@ -215,7 +219,7 @@ func (b *builder) join(q *Query, items []SelectItem, c *node, maxRows int64) {
 	}
 	b.str("SELECT json_agg(")
 	b.ident(agg)
-	b.str(")::jsonb AS ")
+	b.str(") AS ")
 	b.ident(agg)
 	if c.spread {
 		for _, name := range spreadNames(items, c, true) {
@@ -223,7 +227,7 @@ func (b *builder) join(q *Query, items []SelectItem, c *node, maxRows int64) {
 			b.ident(agg)
 			b.str(".")
 			b.ident(name)
-			b.str("), '[]')::jsonb AS ")
+			b.str("), '[]') AS ")
 			b.ident(name)
 		}
 	}

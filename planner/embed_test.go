@@ -124,11 +124,11 @@ func TestEmbedSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `SELECT "test"."films"."title", row_to_json("films_directors_1".*)::jsonb AS "directors", ` +
+	want := `SELECT "test"."films"."title", row_to_json("films_directors_1".*) AS "directors", ` +
 		`COALESCE("films_actors_1"."films_actors_1", '[]') AS "actors" FROM "test"."films" ` +
 		`LEFT JOIN LATERAL (SELECT "directors_1"."name" FROM "test"."directors" AS "directors_1" ` +
 		`WHERE "directors_1"."id" = "test"."films"."director_id") AS "films_directors_1" ON TRUE ` +
-		`LEFT JOIN LATERAL (SELECT json_agg("films_actors_1")::jsonb AS "films_actors_1" FROM (` +
+		`LEFT JOIN LATERAL (SELECT json_agg("films_actors_1") AS "films_actors_1" FROM (` +
 		`SELECT "actors_1"."name" FROM "test"."actors" AS "actors_1", "test"."roles" ` +
 		`WHERE "actors_1"."name" = $1 AND "actors_1"."id" = "test"."roles"."actor_id" ` +
 		`AND "test"."films"."id" = "test"."roles"."film_id" LIMIT $2 OFFSET $3) AS "films_actors_1") AS "films_actors_1" ON TRUE`
