@@ -1,4 +1,4 @@
-# pgrst: make build | run | test | bench | bench-compare | bench-micro | fmt | clean
+# pgrst: make build | run | test | bench | bench-compare | bench-micro | fuzz | fmt | clean
 #
 # make run            builds bin/pgrst and serves a throwaway demo database
 #                     (sql/demo.sql in ./.pgrst-demo) on localhost:3000
@@ -12,7 +12,7 @@ GO     ?= go
 BIN    := bin/pgrst
 CONFIG ?=
 
-.PHONY: build run test vet bench bench-compare bench-micro fmt clean
+.PHONY: build run test vet bench bench-compare bench-micro fuzz fmt clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -65,6 +65,16 @@ bench-micro:
 	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
 	echo "$(GO) test -run '^$$$$' -bench . -benchmem ./planner/ ./server/..." && \
 	$(GO) test -run '^$$' -bench . -benchmem ./planner/ ./server/...
+
+# make test runs every fuzz target's seed corpus; make fuzz explores each
+# one for FUZZTIME (the parsers of URLs, config files and JWTs).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./planner/
+	$(GO) test -run '^$$' -fuzz '^FuzzEmbedBind$$' -fuzztime $(FUZZTIME) ./planner/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME) ./control/
+	$(GO) test -run '^$$' -fuzz '^FuzzAuthenticate$$' -fuzztime $(FUZZTIME) ./server/auth/
+	$(GO) test -run '^$$' -fuzz '^FuzzRoleClaimKey$$' -fuzztime $(FUZZTIME) ./server/auth/
 
 fmt:
 	$(GO) fmt ./...
