@@ -64,6 +64,7 @@ type catalogDoc struct {
 	PKs        []pkDoc       `json:"pks"`
 	Views      []viewDoc     `json:"views"`
 	Computed   []computedDoc `json:"computed"`
+	Media      []mediaDoc    `json:"media"`
 }
 
 type schemaDoc struct {
@@ -113,6 +114,8 @@ type functionDoc struct {
 	RetName      string   `json:"ret_name"`
 	RetComposite bool     `json:"ret_composite"`
 	RetSet       bool     `json:"ret_set"`
+	RetMedia     *string  `json:"ret_media"`
+	RetBinary    bool     `json:"ret_binary"`
 	Volatility   string   `json:"volatility"`
 	Variadic     bool     `json:"variadic"`
 }
@@ -180,6 +183,7 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 		slices.SortStableFunc(fs, func(a, b *Function) int { return len(a.Args) - len(b.Args) })
 	}
 	d.buildRelationships(s)
+	s.buildMediaHandlers(d.Media)
 	return s, nil
 }
 
@@ -258,6 +262,8 @@ func (d *functionDoc) build() (*Function, error) {
 		ReturnTypeName:   d.RetName,
 		ReturnsComposite: d.RetComposite,
 		ReturnsSet:       d.RetSet,
+		ReturnMedia:      mediaName(deref(d.RetMedia)),
+		ReturnsBinary:    d.RetBinary,
 		Volatility:       Volatility(d.Volatility[0]),
 		HasVariadic:      d.Variadic,
 	}

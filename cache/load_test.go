@@ -102,6 +102,33 @@ create function api.unnamed(integer) returns integer language sql as 'select $1'
 create function api.short() returns api.short_text language sql as 'select ''x''::api.short_text';
 create function api.noop_trigger() returns trigger language plpgsql as 'begin return new; end';
 create procedure api.proc(a integer) language sql as 'select 1';
+
+-- Media type handlers: domains named after media types, aggregates of the
+-- exposed schema returning them (over a row type, over anyelement), one of
+-- a private schema, and a function returning one.
+create domain public."text/html" as text;
+create domain public."image/png" as bytea;
+create domain public."Text/Weird" as public."image/png";
+create function private.html_step(s public."text/html", r api.orders) returns public."text/html"
+  language sql as 'select s';
+create aggregate api.orders_html(api.orders) (stype = public."text/html", sfunc = private.html_step, initcond = '');
+create aggregate private.orders_html2(api.orders) (stype = public."text/html", sfunc = private.html_step, initcond = '');
+create function private.png_step(s public."image/png", r anyelement) returns public."image/png"
+  language sql as 'select s';
+create aggregate api.any_png(anyelement) (stype = public."image/png", sfunc = private.png_step);
+create function private.weird_step(s public."Text/Weird", r api.orders_view) returns public."Text/Weird"
+  language sql as 'select s';
+create aggregate api.weird(api.orders_view) (stype = public."Text/Weird", sfunc = private.weird_step);
+create function api.page() returns public."text/html" language sql as 'select ''<p/>''::public."text/html"';
+
+-- Tags reach orders only through a junction of a private schema.
+create table api.tags (id integer primary key);
+create table private.order_tags (
+  order_id integer not null, order_region text not null,
+  tag_id integer not null references api.tags,
+  primary key (order_id, order_region, tag_id),
+  foreign key (order_id, order_region) references api.orders (id, region)
+);
 `
 
 func TestMain(m *testing.M) {
@@ -172,7 +199,7 @@ func TestLoadRelations(t *testing.T) {
 	}
 	slices.Sort(names)
 	want := []string{"api.event_refs", "api.events", "api.order_counts", "api.order_items",
-		"api.order_stats", "api.orders", "api.orders_view"}
+		"api.order_stats", "api.orders", "api.orders_view", "api.tags"}
 	if !slices.Equal(names, want) {
 		t.Errorf("relations = %v, want %v (no partitions, no other schemas)", names, want)
 	}
@@ -324,9 +351,9 @@ func TestLoadFunctions(t *testing.T) {
 	}
 	slices.Sort(names)
 	// unnamed(integer) cannot be called with named arguments; trigger
-	// functions and procedures are not RPCs.
+	// functions, procedures and aggregates are not RPCs.
 	want := []string{"api.add/2", "api.all_orders/1", "api.body/1", "api.bump/1", "api.items/1",
-		"api.pairs/1", "api.short/1", "api.total/1"}
+		"api.page/1", "api.pairs/1", "api.short/1", "api.total/1"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("functions = %v, want %v", names, want)
 	}
@@ -471,7 +498,7 @@ func TestLoadLarge(t *testing.T) {
 			fks += len(r.ForeignKeys)
 		}
 	}
-	if len(s.Relations) != 500+50+7 || fks != 1001 {
+	if len(s.Relations) != 500+50+8 || fks != 1001 {
 		t.Errorf("relations = %d, bulk fks = %d", len(s.Relations), fks)
 	}
 	nrels := 0

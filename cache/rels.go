@@ -159,6 +159,7 @@ func (d *catalogDoc) buildRelationships(s *Schema) {
 	for i := range d.FKs {
 		rels = b.fkRels(rels, &d.FKs[i])
 	}
+	s.PrivateJunctionTargets = b.privateJunctionTargets(rels, d.FKs)
 	rels = b.m2mRels(rels)
 	// Inverses: O2M for every M2O, and the other side of every O2O.
 	n := len(rels)
@@ -429,6 +430,69 @@ func (b *relsBuilder) m2mRels(rels []*Relationship) []*Relationship {
 		}
 	}
 	return rels
+}
+
+// privateJunctionTargets finds the many-to-many relationships that m2mRels
+// leaves out because their junction is a table of a private schema: for
+// every pair of its many-to-one relationships (two different foreign keys,
+// columns inside the junction's primary key) between relations of exposed
+// schemas, the first's target reaches the second's.
+func (b *relsBuilder) privateJunctionTargets(rels []*Relationship, fks []fkDoc) map[QName][]QName {
+	// The private tables' oids and attnums of foreign key columns, by name.
+	type tableNums struct {
+		oid  uint32
+		nums map[string]int
+	}
+	private := make(map[QName]*tableNums)
+	for i := range fks {
+		fk := &fks[i]
+		if b.exposed[fk.Schema] || len(fk.Cols) != len(fk.Nums) {
+			continue
+		}
+		k := QName{fk.Schema, fk.Table}
+		t := private[k]
+		if t == nil {
+			t = &tableNums{oid: fk.OID, nums: make(map[string]int)}
+			private[k] = t
+		}
+		for j, c := range fk.Cols {
+			t.nums[c] = fk.Nums[j]
+		}
+	}
+	if len(private) == 0 {
+		return nil
+	}
+	inKey := func(t *tableNums, cols []string) bool {
+		pk := b.pks[t.oid]
+		for _, c := range cols {
+			n, ok := t.nums[c]
+			if !ok || !slices.Contains(pk, n) {
+				return false
+			}
+		}
+		return true
+	}
+	bySource := make(map[QName][]*Relationship)
+	for _, r := range rels {
+		if t := private[r.Table]; t != nil && r.Card == ManyToOne && b.exposed[r.Foreign.Schema] && inKey(t, r.Columns) {
+			bySource[r.Table] = append(bySource[r.Table], r)
+		}
+	}
+	var out map[QName][]QName
+	for _, list := range bySource {
+		for _, r1 := range list {
+			for _, r2 := range list {
+				if r1.Constraint == r2.Constraint || slices.Contains(out[r1.Foreign], r2.Foreign) {
+					continue
+				}
+				if out == nil {
+					out = make(map[QName][]QName)
+				}
+				out[r1.Foreign] = append(out[r1.Foreign], r2.Foreign)
+			}
+		}
+	}
+	return out
 }
 
 func allIn(cols, set []string) bool {

@@ -2,6 +2,7 @@ package cache_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pgrst/pgrst/cache"
@@ -63,5 +64,23 @@ func TestLoadRelationships(t *testing.T) {
 	// Partitioned tables: the declared key only.
 	if r := relsTo(s, "event_refs", "events"); len(r) != 1 {
 		t.Errorf("event_refs → events: %+v", r)
+	}
+}
+
+func TestLoadPrivateJunctionTargets(t *testing.T) {
+	s := load(t, "api")
+	q := func(n string) cache.QName { return cache.QName{Schema: "api", Name: n} }
+	// The view over orders shows its key columns: it is reached too.
+	got := slices.Clone(s.PrivateJunctionTargets[q("tags")])
+	slices.SortFunc(got, func(a, b cache.QName) int { return strings.Compare(a.Name, b.Name) })
+	if !slices.Equal(got, []cache.QName{q("orders"), q("orders_view")}) {
+		t.Errorf("tags: %v", got)
+	}
+	if got := s.PrivateJunctionTargets[q("orders")]; !slices.Equal(got, []cache.QName{q("tags")}) {
+		t.Errorf("orders: %v", got)
+	}
+	// Not embeddable.
+	if r := relsTo(s, "tags", "orders"); len(r) != 0 {
+		t.Errorf("tags → orders: %+v", r)
 	}
 }

@@ -26,6 +26,15 @@ type Schema struct {
 	// in exposed schemas too. Each list is sorted as PostgREST sorts it
 	// (the order of PGRST201 details). See rels.go.
 	Relationships map[QName][]*Relationship
+	// PrivateJunctionTargets maps a relation of an exposed schema to the
+	// exposed relations it would reach many-to-many through a junction in
+	// a private schema. Those relationships are not embeddable (they are
+	// absent from Relationships), but PostgREST still counts them as "the
+	// parent has relationships" when it words PGRST200's hint. See rels.go.
+	PrivateJunctionTargets map[QName][]QName
+	// MediaHandlers are the aggregates that render a read's body in a media
+	// type named by their return domain. See media.go.
+	MediaHandlers map[MediaKey]*MediaHandler
 	// PgVersion is server_version_num, e.g. 150018.
 	PgVersion int
 	// PgVersionText is the human-readable server version.
@@ -65,6 +74,9 @@ type Relation struct {
 	Insertable  bool
 	Updatable   bool
 	Deletable   bool
+	// Handlers are the media type handlers that can render this
+	// relation's rows (media.go).
+	Handlers RelationHandlers
 }
 
 // Column is one column of a relation.
@@ -117,7 +129,12 @@ type Function struct {
 	// ReturnsComposite is true when the return type is a table row type.
 	ReturnsComposite bool
 	ReturnsSet       bool
-	Volatility       Volatility
+	// ReturnMedia is the media type a function returning a media type
+	// domain produces (see media.go), in lower case; empty otherwise.
+	// ReturnsBinary: that domain rests on bytea.
+	ReturnMedia   string
+	ReturnsBinary bool
+	Volatility    Volatility
 	// HasVariadic is true when the last argument is VARIADIC.
 	HasVariadic bool
 }

@@ -368,8 +368,11 @@ func noRelHint(s *cache.Schema, schema, parent, child string) string {
 		return ""
 	}
 	var targets []string
-	found := false
-	for _, r := range s.Relationships[cache.QName{Schema: schema, Name: parent}] {
+	key := cache.QName{Schema: schema, Name: parent}
+	// Relationships through a private junction are not embeddable, but
+	// they make the parent "found" (PostgREST drops them after indexing).
+	found := hasPrivateJunctionTarget(s, key, schema)
+	for _, r := range s.Relationships[key] {
 		if r.Computed && r.Function.Schema == schema || !r.Computed && r.Foreign.Schema == schema {
 			found = true
 			targets = append(targets, r.Foreign.Name)
@@ -397,10 +400,26 @@ func noRelHint(s *cache.Schema, schema, parent, child string) string {
 			}
 		}
 	}
+	for k := range s.PrivateJunctionTargets {
+		if k.Schema == schema && !slices.Contains(parents, k.Name) && hasPrivateJunctionTarget(s, k, schema) {
+			parents = append(parents, k.Name)
+		}
+	}
 	if m := closest(parents, parent, 0.33); m != "" {
 		return "Perhaps you meant '" + m + "' instead of '" + parent + "'."
 	}
 	return ""
+}
+
+// hasPrivateJunctionTarget reports whether rel reaches a relation of
+// schema through a junction of a private schema.
+func hasPrivateJunctionTarget(s *cache.Schema, rel cache.QName, schema string) bool {
+	for _, t := range s.PrivateJunctionTargets[rel] {
+		if t.Schema == schema {
+			return true
+		}
+	}
+	return false
 }
 
 // closest returns the candidate most similar to name with a score of at

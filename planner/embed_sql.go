@@ -30,7 +30,11 @@ func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
 	prevCur := b.cur
 	b.cur, b.rel, b.alias = n, n.rel, n.fromAlias
 	b.str("SELECT ")
+	start := len(b.buf)
 	b.selectList(q, items, n)
+	if n.spread && !n.toOne {
+		b.spreadOrderColumns(q, n, len(b.buf) > start)
+	}
 	b.str(" FROM ")
 	b.embedFrom(n, parentAlias, parentRel)
 	b.joins(q, items, n, maxRows)
@@ -227,6 +231,7 @@ func (b *builder) join(q *Query, items []SelectItem, c *node, maxRows int64) {
 			b.ident(agg)
 			b.str(".")
 			b.ident(name)
+			b.spreadAggOrder(q, c)
 			b.str("), '[]') AS ")
 			b.ident(name)
 		}
@@ -243,6 +248,73 @@ func (b *builder) join(q *Query, items []SelectItem, c *node, maxRows int64) {
 		b.str(" IS NOT NULL")
 	} else {
 		b.str(" ON TRUE")
+	}
+}
+
+// A to-many spread orders each of its arrays, as PostgREST does: the
+// embed's order terms become extra columns of its subquery (so terms on
+// columns that are not selected work too), and each json_agg orders by
+// them. The subquery keeps its ORDER BY, so that a limit takes the first
+// rows of that order.
+
+// spreadOrderColumns appends the order terms of to-many spread n as
+// columns of its subquery, named by spreadOrderAlias; more is true when
+// the select list already has columns.
+func (b *builder) spreadOrderColumns(q *Query, n *node, more bool) {
+	if n.order < 0 {
+		return
+	}
+	for i := range q.Order[n.order].Terms {
+		t := &q.Order[n.order].Terms[i]
+		if more {
+			b.str(", ")
+		}
+		more = true
+		if t.Relation != "" {
+			b.relOrderField(t)
+		} else {
+			b.field(t.Field)
+		}
+		b.str(" AS ")
+		b.spreadOrderAlias(n, t, i)
+	}
+}
+
+// spreadOrderAlias names the column of n's order term i: the embed's
+// alias, the column and the term's position, which keeps it apart from
+// the selected columns and the other terms.
+func (b *builder) spreadOrderAlias(n *node, t *OrderTerm, i int) {
+	if !b.dry {
+		b.buf = appendIdent(b.buf, n.aggAlias+"_"+t.Field.Name+"_"+strconv.Itoa(i+1))
+	}
+}
+
+// spreadAggOrder appends the ORDER BY of a json_agg of to-many spread c.
+func (b *builder) spreadAggOrder(q *Query, c *node) {
+	if c.order < 0 || len(q.Order[c.order].Terms) == 0 {
+		return
+	}
+	b.str(" ORDER BY ")
+	for i := range q.Order[c.order].Terms {
+		t := &q.Order[c.order].Terms[i]
+		if i > 0 {
+			b.str(", ")
+		}
+		b.ident(c.aggAlias)
+		b.str(".")
+		b.spreadOrderAlias(c, t, i)
+		switch t.Dir {
+		case DirAsc:
+			b.str(" ASC")
+		case DirDesc:
+			b.str(" DESC")
+		}
+		switch t.Nulls {
+		case NullsFirst:
+			b.str(" NULLS FIRST")
+		case NullsLast:
+			b.str(" NULLS LAST")
+		}
 	}
 }
 

@@ -71,6 +71,27 @@ var embedQueries = []string{
 	"select=title,...roles(character)&roles.character=eq.x&roles.limit=1",
 	"select=id,actors!inner(id)&actors.id=eq.1&title=fts(english).cat&limit=1&offset=2",
 	"select=directors(directors(name))&directors.directors.order=name&directors.directors.limit=1",
+	"select=title,...actors(name,...roles(character))&actors.order=name->>k.desc.nullslast,id&actors.limit=2&actors.roles.order=character",
+}
+
+// A to-many spread orders its arrays inside json_agg, by extra columns of
+// its subquery, and keeps the subquery's ORDER BY for its limit.
+func TestSpreadOrderInAggregate(t *testing.T) {
+	s := embedSchema()
+	q := mustParse(t, "select=title,...roles(character)&roles.order=actor_id.desc.nullsfirst,film_id")
+	p, err := NewReadPlan(q, s, "films", ReadOptions{Schema: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`json_agg("films_roles_1"."character" ORDER BY "films_roles_1"."films_roles_1_actor_id_1" DESC NULLS FIRST, "films_roles_1"."films_roles_1_film_id_2")`,
+		`AS "films_roles_1_actor_id_1", "roles_1"."film_id" AS "films_roles_1_film_id_2" FROM`,
+		`ORDER BY "roles_1"."actor_id" DESC NULLS FIRST, "roles_1"."film_id")`,
+	} {
+		if !strings.Contains(p.SQL, want) {
+			t.Errorf("SQL lacks %s:\n%s", want, p.SQL)
+		}
+	}
 }
 
 func TestEmbedBindMatchesBuilder(t *testing.T) {

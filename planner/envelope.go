@@ -67,7 +67,25 @@ const (
 	// (application/octet-stream). A bytea column arrives hex-encoded
 	// (Plan.HexBody) and the caller decodes it; other types arrive as text.
 	BodyBinary
+	// BodyHandler is the value of ReadOptions.Handler's aggregate over the
+	// rows: a media type handler (cache/media.go). A handler of a bytea
+	// domain arrives hex-encoded (Plan.HexBody).
+	BodyHandler
 )
+
+// DefaultSelect reports whether q selects the default "*" (no select, or
+// select=* alone): the condition for a relation's own media type handlers,
+// which take the relation's row type.
+func DefaultSelect(q *Query) bool {
+	switch len(q.Select) {
+	case 0:
+		return true
+	case 1:
+		it := &q.Select[0]
+		return it.Kind == SelectField && isStar(it) && it.Cast == "" && it.Alias == ""
+	}
+	return false
+}
 
 // SingleColumn reports whether q selects exactly one plain column (with an
 // optional JSON path, cast or alias): the condition for the raw media types
@@ -115,7 +133,16 @@ type envelope struct {
 // appendEnvelopeKey appends the parts of o the envelope depends on to a
 // plan cache key.
 func appendEnvelopeKey(dst []byte, o ReadOptions) []byte {
-	return append(dst, 'E', byte(o.Count), byte(o.Body))
+	dst = append(dst, 'E', byte(o.Count), byte(o.Body))
+	if o.Body == BodyHandler && o.Handler != nil {
+		// The aggregate; its target follows from the target relation.
+		dst = appendKeyStr(dst, o.Handler.Aggregate.Schema)
+		dst = appendKeyStr(dst, o.Handler.Aggregate.Name)
+		if o.Handler.AnyElement {
+			dst = append(dst, '*')
+		}
+	}
+	return dst
 }
 
 // envelope closes the source CTE opened by read and appends the outer
@@ -149,7 +176,7 @@ func (b *builder) envelope(q *Query, o ReadOptions) {
 	if o.Head {
 		b.str("''::text")
 	} else {
-		raw = b.body(q, o.Body)
+		raw = b.body(q, o)
 	}
 	b.str(" AS body, " +
 		"nullif(current_setting('response.headers', true), '') AS response_headers, " +
@@ -166,10 +193,16 @@ func (b *builder) envelope(q *Query, o ReadOptions) {
 	}
 }
 
-// body appends the body expression of kind. It reports whether the
+// body appends the body expression of o.Body. It reports whether the
 // expression reads the single column as _pgrst_t.pgrst_scalar.
-func (b *builder) body(q *Query, kind Body) (raw bool) {
+func (b *builder) body(q *Query, o ReadOptions) (raw bool) {
+	kind := o.Body
+	if kind == BodyHandler && o.Handler == nil {
+		kind = BodyJSON
+	}
 	switch kind {
+	case BodyHandler:
+		b.handlerBody(o.Handler)
 	case BodyJSONStripped:
 		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)), '[]')::text")
 	case BodyObject:
@@ -202,6 +235,30 @@ func (b *builder) body(q *Query, kind Body) (raw bool) {
 		b.str("coalesce(json_agg(_pgrst_t), '[]')::text")
 	}
 	return false
+}
+
+// handlerBody appends the aggregate of handler h over the page's rows:
+// agg(_pgrst_t::target) (the row cast to the relation's type) or, for an
+// anyelement handler, agg(_pgrst_t). No rows and no initial state give
+// an empty body.
+func (b *builder) handlerBody(h *cache.MediaHandler) {
+	if h.Binary {
+		b.env.HexBody = true
+		b.str("coalesce(encode(")
+	} else {
+		b.str("coalesce(")
+	}
+	b.qname(h.Aggregate)
+	b.str("(_pgrst_t")
+	if !h.AnyElement {
+		b.str("::")
+		b.qname(h.Target)
+	}
+	if h.Binary {
+		b.str(")::bytea, 'hex'), '')")
+	} else {
+		b.str(")::text, '')")
+	}
 }
 
 // isBytea reports whether the single select field yields bytea.

@@ -18,6 +18,25 @@ import (
 // limit, offset, and or or is a filter.
 func ParseQuery(rawQuery string) (*Query, error) {
 	q := &Query{Limit: -1}
+	if err := q.parse(rawQuery, true); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// ParseQueryInto is ParseQuery into a Query that the caller reuses from
+// request to request: the slices' capacity is kept, so a repeated query
+// shape parses without allocating. q's previous contents are replaced; after
+// an error they are unspecified. The Query holds substrings of rawQuery.
+func ParseQueryInto(q *Query, rawQuery string) error {
+	*q = Query{Limit: -1, Params: q.Params[:0], Filters: q.Filters[:0], Select: q.Select[:0],
+		Order: q.Order[:0], Ranges: q.Ranges[:0]}
+	return q.parse(rawQuery, true)
+}
+
+// parse fills a fresh q. With fast, the forms the fast path knows
+// (fastparse.go) skip the full parser, which handles everything else.
+func (q *Query) parse(rawQuery string, fast bool) error {
 	q.Params = splitQuery(rawQuery, q.Params)
 
 	var (
@@ -58,7 +77,7 @@ func ParseQuery(rawQuery string) (*Query, error) {
 		}
 	}
 
-	s := &pstate{}
+	var st lazyState
 	// PostgREST reports the first error in this order: order, logic trees,
 	// columns, select, filters, on_conflict.
 	for i := range q.Params {
@@ -66,17 +85,27 @@ func ParseQuery(rawQuery string) (*Query, error) {
 		if !p.HasValue || paramKind(p.Key) != kindOrder {
 			continue
 		}
-		path, _, err := parseTreePath(s, p.Key)
+		path, _, err := parseTreePath(&st, p.Key, fast)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var terms []OrderTerm
-		if err := run(s, p.Value, "order", p.Value, func() res {
-			var r res
-			terms, r = s.order()
-			return r
-		}); err != nil {
-			return nil, err
+		if n := len(q.Order); n < cap(q.Order) {
+			terms = q.Order[:n+1][n].Terms[:0] // reuse the capacity
+		}
+		ok := false
+		if fast {
+			terms, ok = fastOrder(p.Value, terms)
+		}
+		if !ok {
+			s := st.get()
+			if err := run(s, p.Value, "order", p.Value, func() res {
+				var r res
+				terms, r = s.order()
+				return r
+			}); err != nil {
+				return err
+			}
 		}
 		q.Order = append(q.Order, OrderParam{Path: path, Terms: terms})
 	}
@@ -85,32 +114,43 @@ func ParseQuery(rawQuery string) (*Query, error) {
 		if !p.HasValue || paramKind(p.Key) != kindLogic {
 			continue
 		}
-		lp, err := parseLogicParam(s, p.Key, p.Value)
+		lp, err := parseLogicParam(st.get(), p.Key, p.Value)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		q.Logic = append(q.Logic, lp)
 	}
 	if cols != nil {
+		s := st.get()
 		if err := run(s, cols.Value, "columns parameter", cols.Value, func() res {
 			var r res
 			q.Columns, r = s.columns()
 			return r
 		}); err != nil {
-			return nil, err
+			return err
 		}
 		q.HasColumns = true
 	}
 	if sel != nil {
-		if err := run(s, sel.Value, "select parameter", sel.Value, func() res {
-			var r res
-			q.Select, r = s.fieldForest()
-			return r
-		}); err != nil {
-			return nil, err
+		ok := false
+		if fast {
+			var items []SelectItem
+			if items, ok = fastSelect(sel.Value, q.Select); ok {
+				q.Select = items
+			}
+		}
+		if !ok {
+			s := st.get()
+			if err := run(s, sel.Value, "select parameter", sel.Value, func() res {
+				var r res
+				q.Select, r = s.fieldForest()
+				return r
+			}); err != nil {
+				return err
+			}
 		}
 	}
-	if nFilters > 0 {
+	if nFilters > cap(q.Filters) {
 		q.Filters = make([]Filter, 0, nFilters)
 	}
 	for i := range q.Params {
@@ -118,34 +158,50 @@ func ParseQuery(rawQuery string) (*Query, error) {
 		if !p.HasValue || paramKind(p.Key) != kindFilter {
 			continue
 		}
-		path, field, err := parseTreePath(s, p.Key)
+		path, field, err := parseTreePath(&st, p.Key, fast)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var e OpExpr
-		if err := run(s, p.Value, "filter", p.Value, func() res {
-			var r res
-			e, r = s.opExpr(false)
-			return r
-		}); err != nil {
-			return nil, err
+		ok := false
+		if fast {
+			e, ok = fastOpExpr(p.Value)
+		}
+		if !ok {
+			s := st.get()
+			if err := run(s, p.Value, "filter", p.Value, func() res {
+				var r res
+				e, r = s.opExpr(false)
+				return r
+			}); err != nil {
+				return err
+			}
 		}
 		q.Filters = append(q.Filters, Filter{Path: path, Field: field, Expr: e})
 	}
 	if onConflict != nil {
+		s := st.get()
 		if err := run(s, onConflict.Value, "on_conflict parameter", onConflict.Value, func() res {
 			var r res
 			q.OnConflict, r = s.columns()
 			return r
 		}); err != nil {
-			return nil, err
+			return err
 		}
 		q.HasOnConflict = true
 	}
-	if err := q.parseRanges(s); err != nil {
-		return nil, err
+	return q.parseRanges(&st, fast)
+}
+
+// lazyState allocates the full parser's state on first use: the fast
+// path needs none.
+type lazyState struct{ s *pstate }
+
+func (l *lazyState) get() *pstate {
+	if l.s == nil {
+		l.s = &pstate{}
 	}
-	return q, nil
+	return l.s
 }
 
 // run parses input with p; on failure it parses again with messages on to
@@ -197,7 +253,13 @@ func paramKind(key string) paramKindT {
 }
 
 // parseTreePath parses a filter/order/limit key: embed path and field.
-func parseTreePath(s *pstate, key string) ([]string, Field, error) {
+func parseTreePath(st *lazyState, key string, fast bool) ([]string, Field, error) {
+	if fast {
+		if path, field, ok := fastTreePath(key); ok {
+			return path, field, nil
+		}
+	}
+	s := st.get()
 	var (
 		path  []string
 		field Field
@@ -294,36 +356,46 @@ func (r nnRange) limit() (int64, bool) {
 // and ApiRequest: the last of each key wins, unreadable numbers are ignored,
 // a negative offset is clamped by intersecting with [0, inf), and a range
 // that ends up empty (other than limit=0) is PGRST103.
-func (q *Query) parseRanges(s *pstate) error {
+func (q *Query) parseRanges(st *lazyState, fast bool) error {
 	type kv struct {
-		key           string
-		limit, offset *int64
-		hasL, hasO    bool
+		key            string
+		limit, offset  int64
+		hasL, hasO     bool // the parameter is present
+		validL, validO bool // and its value a number
 	}
-	var ranges []kv
-	find := func(key string) *kv {
-		for i := range ranges {
-			if ranges[i].key == key {
-				return &ranges[i]
-			}
-		}
-		ranges = append(ranges, kv{key: key})
-		return &ranges[len(ranges)-1]
-	}
+	var buf [4]kv // on the stack: a query names few ranges
+	ranges := buf[:0]
 	for i := range q.Params {
 		p := &q.Params[i]
 		if !p.HasValue {
 			continue
 		}
-		switch paramKind(p.Key) {
-		case kindLimit:
-			e := find(p.Key)
+		kind := paramKind(p.Key)
+		if kind != kindLimit && kind != kindOffset {
+			continue
+		}
+		key := p.Key
+		if kind == kindOffset {
+			if key == "offset" {
+				key = "limit" // the common case, without a concatenation
+			} else {
+				key = key[:len(key)-len("offset")] + "limit"
+			}
+		}
+		j := 0
+		for j < len(ranges) && ranges[j].key != key {
+			j++
+		}
+		if j == len(ranges) {
+			ranges = append(ranges, kv{key: key})
+		}
+		e := &ranges[j]
+		if kind == kindLimit {
 			e.hasL = true
-			e.limit = readInteger(p.Value)
-		case kindOffset:
-			e := find(p.Key[:len(p.Key)-len("offset")] + "limit")
+			e.limit, e.validL = readInteger(p.Value)
+		} else {
 			e.hasO = true
-			e.offset = readInteger(p.Value)
+			e.offset, e.validO = readInteger(p.Value)
 		}
 	}
 	top := allRows
@@ -332,31 +404,30 @@ func (q *Query) parseRanges(s *pstate) error {
 		var r nnRange
 		switch {
 		case e.hasL && e.hasO:
-			l := int64(0)
-			if e.limit != nil {
-				l = *e.limit
+			l, o := int64(0), int64(0)
+			if e.validL {
+				l = e.limit
 			}
-			o := int64(0)
-			if e.offset != nil {
-				o = *e.offset
+			if e.validO {
+				o = e.offset
 			}
 			r = nnRange{lo: o, hi: satSub(satAdd(o, l), 1)}
 		case e.hasL:
 			r = allRows
-			if e.limit != nil {
-				r.hi, r.inf = satSub(*e.limit, 1), false
+			if e.validL {
+				r.hi, r.inf = satSub(e.limit, 1), false
 			}
 		default:
 			r = allRows
-			if e.offset != nil {
-				r.lo = *e.offset
+			if e.validO {
+				r.lo = e.offset
 			}
 		}
 		if e.key == "limit" {
 			topLimit = r
 			continue
 		}
-		path, _, err := parseTreePath(s, e.key)
+		path, _, err := parseTreePath(st, e.key, fast)
 		if err != nil {
 			return err
 		}
@@ -389,9 +460,9 @@ func (q *Query) parseRanges(s *pstate) error {
 }
 
 // readInteger reads an optionally signed decimal integer surrounded by
-// optional whitespace (Haskell's readMaybe); nil when it is not one.
+// optional whitespace (Haskell's readMaybe); false when it is not one.
 // Out-of-range values saturate.
-func readInteger(v string) *int64 {
+func readInteger(v string) (int64, bool) {
 	v = strings.TrimSpace(v)
 	neg := false
 	if strings.HasPrefix(v, "-") {
@@ -399,11 +470,11 @@ func readInteger(v string) *int64 {
 		v = strings.TrimLeft(v[1:], " \t\n\r")
 	}
 	if v == "" {
-		return nil
+		return 0, false
 	}
 	for i := 0; i < len(v); i++ {
 		if v[i] < '0' || v[i] > '9' {
-			return nil
+			return 0, false
 		}
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
@@ -413,7 +484,7 @@ func readInteger(v string) *int64 {
 	if neg {
 		n = -n
 	}
-	return &n
+	return n, true
 }
 
 func satAdd(a, b int64) int64 {

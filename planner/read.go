@@ -19,6 +19,8 @@ type ReadOptions struct {
 	// (see envelope.go).
 	Count Count
 	Body  Body
+	// Handler is the media type handler of BodyHandler.
+	Handler *cache.MediaHandler
 	// LegacyTargetNames lets filters, orders and limits name an aliased
 	// embed by its relation (url-use-legacy-target-names).
 	LegacyTargetNames bool

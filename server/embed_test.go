@@ -122,6 +122,17 @@ func TestEmbedDisambiguation(t *testing.T) {
 		{"a private junction is not exposed", "/films?select=tags(*)", 400,
 			`{"code":"PGRST200","details":"Searched for a foreign key relationship between 'films' and 'tags' in the schema 'api', but no matches were found.",
 			  "hint":"Perhaps you meant 'actors' instead of 'tags'.","message":"Could not find a relationship between 'films' and 'tags' in the schema cache"}`},
+		// actresses reaches plays only through a private junction: that
+		// counts as having relationships, so there is no hint at all.
+		{"a private junction only: no hint", "/actresses?select=plays(*)", 400,
+			`{"code":"PGRST200","details":"Searched for a foreign key relationship between 'actresses' and 'plays' in the schema 'api', but no matches were found.",
+			  "hint":null,"message":"Could not find a relationship between 'actresses' and 'plays' in the schema cache"}`},
+		{"a private junction only: no child hint", "/actresses?select=playz(*)", 400,
+			`{"code":"PGRST200","details":"Searched for a foreign key relationship between 'actresses' and 'playz' in the schema 'api', but no matches were found.",
+			  "hint":null,"message":"Could not find a relationship between 'actresses' and 'playz' in the schema cache"}`},
+		{"a private junction with an exposed homonym", "/plays?select=actresses(*)", 400,
+			`{"code":"PGRST200","details":"Searched for a foreign key relationship between 'plays' and 'actresses' in the schema 'api', but no matches were found.",
+			  "hint":null,"message":"Could not find a relationship between 'plays' and 'actresses' in the schema cache"}`},
 	})
 }
 
@@ -229,4 +240,31 @@ func TestEmbedAfterReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, s.get(t, "/posters?select=id,films(title)"), 200, `[{"id":1,"films":{"title":"Rear Window"}}]`)
+}
+
+// A to-many spread orders each of its arrays by the spread's order, also
+// by columns it does not select and by a to-one embed's column, as
+// PostgREST does (SpreadQueriesSpec).
+func TestEmbedSpreadOrder(t *testing.T) {
+	s := startServer(t, nil)
+	runEmbedCases(t, s, []embedCase{
+		{"by a column not selected", "/directors?select=last_name,...films(title)&films.order=year.desc&id=in.(2,3)&order=id", 200,
+			`[{"last_name":"Wood","title":["A Day at the Races","A Night at the Opera"]},
+			  {"last_name":"Hitchcock","title":["North by Northwest","Vertigo","Rear Window"]}]`},
+		{"all columns, two terms", "/directors?select=last_name,...films(*)&films.order=rating.desc,id&id=in.(3,1)&order=id", 200,
+			`[{"last_name":"McCarey","id":[1],"director_id":[1],"title":["Duck Soup"],"year":[1933],"rating":[7.8],"language":["English"]},
+			  {"last_name":"Hitchcock","id":[4,6,5],"director_id":[3,3,3],"title":["Rear Window","North by Northwest","Vertigo"],
+			   "year":[1954,1959,1958],"rating":[8.5,8.3,8.2],"language":["English","English","English"]}]`},
+		{"by a to-one embed's column", "/actors?select=last_name,...roles(character,...films(title,year))&roles.order=films(year).desc&id=eq.5", 200,
+			`[{"last_name":"Stewart","character":["John \"Scottie\" Ferguson","L.B. \"Jeff\" Jefferies"],"title":["Vertigo","Rear Window"],"year":[1958,1954]}]`},
+		{"nested to-many spreads", "/directors?select=last_name,...films(title,...roles(character))&films.order=year.desc&films.roles.order=character.desc&id=eq.2", 200,
+			`[{"last_name":"Wood","title":["A Day at the Races","A Night at the Opera"],
+			   "character":[["Tony","Stuffy","Dr. Hugo Z. Hackenbush"],["Tomasso","Otis B. Driftwood","Mrs. Claypool","Fiorello"]]}]`},
+		{"with a limit", "/directors?select=last_name,...films(title)&films.order=year.desc&films.limit=1&id=eq.3", 200,
+			`[{"last_name":"Hitchcock","title":["North by Northwest"]}]`},
+		{"nulls first", "/directors?select=last_name,...films(film_budgets(budget),title)&films.order=film_budgets(budget).asc.nullsfirst,id&id=eq.3", 200,
+			`[{"last_name":"Hitchcock","film_budgets":[null,null,{"budget":2000}],"title":["Vertigo","North by Northwest","Rear Window"]}]`},
+		{"empty", "/directors?select=last_name,...films(title)&films.order=year&films.year=gt.2000&id=eq.1", 200,
+			`[{"last_name":"McCarey","title":[]}]`},
+	})
 }

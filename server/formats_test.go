@@ -110,7 +110,6 @@ func TestRawSingleColumn(t *testing.T) {
 func TestAcceptNegotiation(t *testing.T) {
 	s := startServer(t, nil)
 	cases := []struct{ accept, contentType string }{
-		{"", "application/json; charset=utf-8"},
 		{"*/*", "application/json; charset=utf-8"},
 		{"application/json", "application/json; charset=utf-8"},
 		{"application/json; charset=utf-8", "application/json; charset=utf-8"},

@@ -17,31 +17,35 @@ import (
 
 // exchange is the per-request scratch space, reused through a sync.Pool.
 type exchange struct {
-	req  wire.Request
-	buf  []byte // request.headers / request.cookies JSON
-	key  []byte // plan cache key
-	auth auth.Result
-	rd   readState // the read path's scratch (range.go)
+	req wire.Request
+	buf []byte // request.headers / request.cookies JSON
+	key []byte // plan cache key
+	// target is the last request's target: a repeated path reuses the
+	// string instead of allocating it again.
+	target string
+	// q is the parsed query string; its strings alias the request's
+	// memory (rawQuery), so nothing may keep them past the request.
+	q        planner.Query
+	rawQuery []byte
+	auth     auth.Result
+	rd       readState // the read path's scratch (range.go)
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
 
 func (x *exchange) reset() {
-	x.req.SettingNames = x.req.SettingNames[:0]
-	x.req.SettingValues = x.req.SettingValues[:0]
+	x.req.ResetSettings()
 	x.req.PreRequest = ""
 	x.req.SQL = ""
 	x.req.Args = nil
 	x.req.Explain = ""
 	x.req.ExplainArgs = nil
 	x.buf = x.buf[:0]
+	x.rawQuery = nil
 	x.auth = auth.Result{}
 }
 
-func (x *exchange) set(name, value string) {
-	x.req.SettingNames = append(x.req.SettingNames, name)
-	x.req.SettingValues = append(x.req.SettingValues, value)
-}
+func (x *exchange) set(name, value string) { x.req.Set(name, value) }
 
 // Handle is the whole request pipeline: route, authenticate, plan, run,
 // respond. Each stage returns an error that becomes PostgREST's error body.
@@ -72,10 +76,14 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 		return false, errUnsupportedMethod(method)
 	}
 
-	target, isRPC, err := route(ctx.Path())
+	tb, isRPC, err := route(ctx.Path())
 	if err != nil {
 		return false, err
 	}
+	if string(tb) != x.target {
+		x.target = string(tb)
+	}
+	target := x.target
 
 	res, aerr := rt.Auth.Authenticate(ctx.Request.Header.Peek("Authorization"), time.Now())
 	if aerr != nil {
@@ -104,8 +112,9 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 		return authed, errNotImplemented("the root endpoint (OpenAPI) is not available yet")
 	}
 
-	q, err := planner.ParseQuery(string(ctx.URI().QueryString()))
-	if err != nil {
+	x.rawQuery = ctx.URI().QueryString()
+	q := &x.q
+	if err := planner.ParseQueryInto(q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
 		return authed, err
 	}
 	if get {
@@ -115,11 +124,11 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 	}
 	rd := &x.rd
 	parsePrefer(&ctx.Request.Header, &rd.prefs)
-	rd.accept = parseAccept(rd.accept[:0], ctx.Request.Header.Peek("Accept"))
+	rd.accept = parseRequestAccept(rd.accept[:0], &ctx.Request.Header)
 	media, acceptable := negotiateRead(rd.accept, q, sc.Relation(schema, target))
 	rd.media = media
 	plan, err := s.readPlan(x, q, sc, target, planner.ReadOptions{
-		Schema: schema, MaxRows: rt.MaxRows, Head: head, Count: rd.prefs.count, Body: media.body,
+		Schema: schema, MaxRows: rt.MaxRows, Head: head, Count: rd.prefs.count, Body: media.body, Handler: media.handler,
 		LegacyTargetNames: rt.LegacyTargetNames})
 	if err != nil {
 		return authed, err
@@ -138,7 +147,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 		x.set("search_path", quoteIdentList(nil, schema, rt.ExtraSearchPath))
 	}
 	if rd.prefs.hasTimezone {
-		x.set("timezone", string(rd.prefs.timezone))
+		x.req.SetBytes([]byte("timezone"), rd.prefs.timezone)
 	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
@@ -195,6 +204,17 @@ func (s *Server) readPlan(x *exchange, q *planner.Query, sc *cache.Schema, targe
 	if p, ok := s.plans.Get(unsafe.String(unsafe.SliceData(x.key), len(x.key))); ok && p.schema == sc {
 		return p.plan, nil
 	}
+	if x.rawQuery != nil {
+		// The cached plan must not keep strings that alias the request
+		// (serve): plan from a copy of the query string, parsed again,
+		// with the Range header's effect taken over.
+		oq, err := planner.ParseQuery(string(x.rawQuery))
+		if err != nil {
+			return nil, err
+		}
+		oq.Offset, oq.Limit, oq.HasRange = q.Offset, q.Limit, q.HasRange
+		q = oq
+	}
 	p, err := planner.NewReadPlan(q, sc, target, o)
 	if err != nil {
 		return nil, err
@@ -204,20 +224,21 @@ func (s *Server) readPlan(x *exchange, q *planner.Query, sc *cache.Schema, targe
 }
 
 // route splits the path into the target relation and whether it is a
-// function call. "/" is the root endpoint (empty target).
-func route(path []byte) (target string, rpc bool, err error) {
+// function call. "/" is the root endpoint (empty target). The target
+// aliases path.
+func route(path []byte) (target []byte, rpc bool, err error) {
 	p := bytes.TrimPrefix(path, []byte("/"))
 	if len(p) == 0 {
-		return "", false, nil
+		return nil, false, nil
 	}
 	if rest, ok := bytes.CutPrefix(p, []byte("rpc/")); ok {
 		if len(rest) == 0 || bytes.IndexByte(rest, '/') >= 0 {
-			return "", false, errInvalidPath
+			return nil, false, errInvalidPath
 		}
-		return string(rest), true, nil
+		return rest, true, nil
 	}
 	if bytes.IndexByte(p, '/') >= 0 {
-		return "", false, errInvalidPath
+		return nil, false, errInvalidPath
 	}
-	return string(p), false, nil
+	return p, false, nil
 }

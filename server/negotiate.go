@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 )
@@ -47,6 +49,18 @@ type accepted struct {
 	mediaType
 	q    float64
 	spec int // parameters minus wildcards: more specific sorts first
+}
+
+// parseRequestAccept is parseAccept of the request's first Accept header.
+// A header that is present but empty accepts nothing, so the read answers
+// 406 as PostgREST does (wai's parseHttpAccept gives no media type for
+// it); only a missing header means */*.
+func parseRequestAccept(dst []accepted, h *fasthttp.RequestHeader) []accepted {
+	v := h.Peek("Accept")
+	if len(v) == 0 && len(h.PeekAll("Accept")) > 0 {
+		return dst
+	}
+	return parseAccept(dst, v)
 }
 
 // parseAccept appends the entries of an Accept header to dst in the order
@@ -369,38 +383,53 @@ func (m mediaType) planMime() string {
 }
 
 // readMedia is a media type a read produces: how the statement renders
-// the body and the Content-Type it is sent with.
+// the body and the Content-Type it is sent with. handler is the media type
+// handler of planner.BodyHandler.
 type readMedia struct {
 	body        planner.Body
 	contentType string
+	handler     *cache.MediaHandler
 }
 
 var (
-	mediaJSON           = readMedia{planner.BodyJSON, "application/json; charset=utf-8"}
-	mediaArrayStripped  = readMedia{planner.BodyJSONStripped, "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8"}
-	mediaObject         = readMedia{planner.BodyObject, "application/vnd.pgrst.object+json; charset=utf-8"}
-	mediaObjectStripped = readMedia{planner.BodyObjectStripped, "application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8"}
-	mediaCSV            = readMedia{planner.BodyCSV, "text/csv; charset=utf-8"}
-	mediaText           = readMedia{planner.BodyText, "text/plain; charset=utf-8"}
-	mediaXML            = readMedia{planner.BodyXML, "text/xml; charset=utf-8"}
-	mediaOctet          = readMedia{planner.BodyBinary, "application/octet-stream"}
+	mediaJSON           = readMedia{body: planner.BodyJSON, contentType: "application/json; charset=utf-8"}
+	mediaArrayStripped  = readMedia{body: planner.BodyJSONStripped, contentType: "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8"}
+	mediaObject         = readMedia{body: planner.BodyObject, contentType: "application/vnd.pgrst.object+json; charset=utf-8"}
+	mediaObjectStripped = readMedia{body: planner.BodyObjectStripped, contentType: "application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8"}
+	mediaCSV            = readMedia{body: planner.BodyCSV, contentType: "text/csv; charset=utf-8"}
+	mediaText           = readMedia{body: planner.BodyText, contentType: "text/plain; charset=utf-8"}
+	mediaXML            = readMedia{body: planner.BodyXML, contentType: "text/xml; charset=utf-8"}
+	mediaOctet          = readMedia{body: planner.BodyBinary, contentType: "application/octet-stream"}
 )
 
 // negotiateRead picks the first acceptable media type a read of q on rel
-// can produce. The raw types (text/plain, application/octet-stream, and
-// text/xml for an xml column) need a single selected column, as in
-// PostgREST 5. ok is false when nothing fits (PGRST107, see errMediaType).
+// can produce, as PostgREST does: the vendor JSON types first (they
+// cannot be overridden), then the media type handlers of rel (handler),
+// then the built-in JSON and CSV. The raw types (text/plain,
+// application/octet-stream, and text/xml for an xml column) come last and
+// need a single selected column, as in PostgREST 5. ok is false when
+// nothing fits (PGRST107, see errMediaType).
 func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation) (m readMedia, ok bool) {
 	for i := range list {
-		switch list[i].kind {
-		case mtAny, mtJSON:
-			return mediaJSON, true
+		a := &list[i]
+		switch a.kind {
 		case mtArrayStripped:
 			return mediaArrayStripped, true
 		case mtObject:
 			return mediaObject, true
 		case mtObjectStripped:
 			return mediaObjectStripped, true
+		case mtPlan:
+			continue
+		}
+		if rel != nil {
+			if h := handler(rel, a, q); h != nil {
+				return readMedia{body: planner.BodyHandler, contentType: handlerContentType(h), handler: h}, true
+			}
+		}
+		switch a.kind {
+		case mtAny, mtJSON:
+			return mediaJSON, true
 		case mtCSV:
 			return mediaCSV, true
 		case mtText:
@@ -418,6 +447,57 @@ func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation) (m re
 		}
 	}
 	return readMedia{}, false
+}
+
+// handler finds the media type handler of rel for the accepted type a:
+// when q has the default select, rel's own "*/*" handler (whatever is
+// accepted) and then its own handler of a; then the anyelement handler
+// of a.
+func handler(rel *cache.Relation, a *accepted, q *planner.Query) *cache.MediaHandler {
+	hs := &rel.Handlers
+	if hs.Own != nil && planner.DefaultSelect(q) {
+		if h := hs.Own["*/*"]; h != nil {
+			return h
+		}
+		if h := lookupMedia(hs.Own, a); h != nil {
+			return h
+		}
+	}
+	return lookupMedia(hs.Any, a)
+}
+
+// lookupMedia finds a's handler in m: by the canonical name of a known
+// media type, else by the name as sent (domain names are lower case, so
+// an unknown type matches only when sent in lower case, as in PostgREST).
+func lookupMedia(m map[string]*cache.MediaHandler, a *accepted) *cache.MediaHandler {
+	if len(m) == 0 {
+		return nil
+	}
+	if a.kind == mtOther {
+		return m[string(a.name)]
+	}
+	return m[a.mime()]
+}
+
+// handlerContentType is the Content-Type of a handler's media type: with
+// a charset, except for application/octet-stream ("*/*" too) and media
+// types PostgREST does not know.
+func handlerContentType(h *cache.MediaHandler) string {
+	switch h.Media {
+	case "*/*", "application/octet-stream":
+		return mediaOctet.contentType
+	case "application/json":
+		return mediaJSON.contentType
+	case "text/csv":
+		return mediaCSV.contentType
+	case "text/plain":
+		return mediaText.contentType
+	case "text/xml":
+		return mediaXML.contentType
+	case "application/geo+json", "application/openapi+json", "application/x-www-form-urlencoded":
+		return h.Media + "; charset=utf-8"
+	}
+	return h.Media
 }
 
 // errMediaType is PGRST107, naming every accepted media type.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"unsafe"
 
 	"github.com/valyala/fasthttp"
 )
@@ -11,53 +12,52 @@ import (
 // fillSettings queues the transaction-local settings of a request in
 // PostgREST's order: search_path, role, claims, method, path, headers,
 // cookies, app settings; then the legacy per-name GUCs when enabled.
+// Values go straight into the request's settings buffers (x.buf is
+// scratch for the JSON documents and the legacy names): no allocation.
 func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime, method []byte) {
-	x.set("search_path", rt.searchPath)
-	x.set("role", x.auth.Role)
-	x.set("request.jwt.claims", string(x.auth.Claims))
-	x.set("request.method", string(method))
-	x.set("request.path", string(ctx.Path()))
+	r := &x.req
+	r.Set("search_path", rt.searchPath)
+	r.Set("role", x.auth.Role)
+	r.SetBytes(nameJWTClaims, x.auth.Claims)
+	r.SetBytes(nameMethod, method)
+	r.SetBytes(namePath, ctx.Path())
 
 	// request.headers: lower-case names, cookies excluded.
 	b := append(x.buf[:0], '{')
-	first := true
 	ctx.Request.Header.VisitAll(func(k, v []byte) {
 		if bytes.EqualFold(k, []byte("Cookie")) {
 			return
 		}
-		if !first {
+		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		first = false
-		b = appendJSONString(b, lowerASCII(k))
+		b = appendJSONLower(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, string(v))
+		b = appendJSONString(b, unsafe.String(unsafe.SliceData(v), len(v)))
 	})
 	b = append(b, '}')
-	x.set("request.headers", string(b))
+	r.SetBytes(nameHeaders, b)
 
 	b = append(b[:0], '{')
-	first = true
 	ctx.Request.Header.VisitAllCookie(func(k, v []byte) {
-		if !first {
+		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		first = false
-		b = appendJSONString(b, string(k))
+		b = appendJSONString(b, unsafe.String(unsafe.SliceData(k), len(k)))
 		b = append(b, ':')
-		b = appendJSONString(b, string(v))
+		b = appendJSONString(b, unsafe.String(unsafe.SliceData(v), len(v)))
 	})
 	b = append(b, '}')
-	x.set("request.cookies", string(b))
-	x.buf = b
+	r.SetBytes(nameCookies, b)
 
 	for _, kv := range rt.AppSettings {
-		x.set(kv[0], kv[1])
+		r.Set(kv[0], kv[1])
 	}
 
 	if rt.LegacyGUCs {
 		for _, c := range x.auth.LegacyClaims {
-			x.set("request.jwt.claim."+c[0], c[1])
+			b = append(append(b[:0], "request.jwt.claim."...), c[0]...)
+			r.SetBytes(b, unsafe.Slice(unsafe.StringData(c[1]), len(c[1])))
 		}
 		// PostgreSQL only takes setting names made of identifiers, so
 		// names like user-agent have no legacy GUC.
@@ -65,14 +65,44 @@ func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime
 			if bytes.EqualFold(k, []byte("Cookie")) || !isGUCNamePart(k) {
 				return
 			}
-			x.set("request.header."+lowerASCII(k), string(v))
+			b = appendLower(append(b[:0], "request.header."...), k)
+			r.SetBytes(b, v)
 		})
 		ctx.Request.Header.VisitAllCookie(func(k, v []byte) {
 			if isGUCNamePart(k) {
-				x.set("request.cookie."+string(k), string(v))
+				b = append(append(b[:0], "request.cookie."...), k...)
+				r.SetBytes(b, v)
 			}
 		})
 	}
+	x.buf = b
+}
+
+// Setting names passed as bytes (SetBytes takes both name and value so).
+var (
+	nameJWTClaims = []byte("request.jwt.claims")
+	nameMethod    = []byte("request.method")
+	namePath      = []byte("request.path")
+	nameHeaders   = []byte("request.headers")
+	nameCookies   = []byte("request.cookies")
+)
+
+// appendLower appends k with ASCII letters lower-cased.
+func appendLower(dst, k []byte) []byte {
+	for _, c := range k {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// appendJSONLower appends k lower-cased (ASCII) as a JSON string.
+func appendJSONLower(dst, k []byte) []byte {
+	var tmp [64]byte // on the stack: header names are short
+	l := appendLower(tmp[:0], k)
+	return appendJSONString(dst, unsafe.String(unsafe.SliceData(l), len(l)))
 }
 
 // isGUCNamePart reports whether s can be one dot-separated part of a
@@ -87,17 +117,6 @@ func isGUCNamePart(s []byte) bool {
 		}
 	}
 	return true
-}
-
-func lowerASCII(b []byte) string {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out[i] = c
-	}
-	return string(out)
 }
 
 var (

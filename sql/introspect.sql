@@ -39,6 +39,15 @@ domain_base as (
   join pg_catalog.pg_type b on b.oid = c.base
   where b.typtype <> 'd'
 ),
+-- Media type domains: a domain named like a media type ("text/html",
+-- "*/*"), with its name in lower case and whether it rests on bytea.
+media_types as (
+  select t.oid, pg_catalog.lower(t.typname) as name,
+         db.base = 'pg_catalog.bytea'::pg_catalog.regtype as bin
+  from pg_catalog.pg_type t
+  join domain_base db on db.oid = t.oid
+  where t.typname operator(pg_catalog.~) '^[A-Za-z0-9.-]+/[A-Za-z0-9.+-]+$' or t.typname = '*/*'
+),
 enum_labels as (
   select e.enumtypid, json_agg(e.enumlabel order by e.enumsortorder) as labels
   from pg_catalog.pg_enum e
@@ -199,12 +208,15 @@ funcs_json as (
     'ret_name', coalesce(rc.relname, rt.typname),
     'ret_composite', rt.typtype = 'c' or coalesce(p.proargmodes::text[] && '{t,b,o}', false),
     'ret_set', p.proretset,
+    'ret_media', case when not p.proretset then mt.name end,
+    'ret_binary', coalesce(mt.bin, false),
     'volatility', p.provolatile,
     'variadic', p.provariadic <> 0
   ) order by p.nspname, p.proname, p.oid) as functions
   from procs p
   left join proc_args pa on pa.oid = p.oid
   left join domain_base db on db.oid = p.prorettype
+  left join media_types mt on mt.oid = p.prorettype
   join pg_catalog.pg_type rt on rt.oid = coalesce(db.base, p.prorettype)
   join pg_catalog.pg_namespace rtn on rtn.oid = rt.typnamespace
   left join pg_catalog.pg_class rc on rc.oid = rt.typrelid
@@ -315,6 +327,27 @@ computed_json as (
   join pg_catalog.pg_class arg_rel on arg_rel.reltype = p.proargtypes[0] and arg_rel.relkind in ('r', 'v', 'm', 'f', 'p')
   join pg_catalog.pg_class ret_rel on ret_rel.reltype = p.prorettype and ret_rel.relkind in ('r', 'v', 'm', 'f', 'p')
   where p.pronargs = 1
+),
+-- Media type handlers: aggregates of an exposed schema with one argument,
+-- a relation's row type or anyelement, returning a media type domain.
+media_json as (
+  select json_agg(json_build_object(
+    'schema', n.nspname,
+    'name', p.proname,
+    'target_schema', tn.nspname,
+    'target', c.relname,
+    'any', at.oid = 'pg_catalog.anyelement'::pg_catalog.regtype,
+    'media', mt.name,
+    'binary', mt.bin
+  ) order by n.nspname, p.proname, p.oid) as media
+  from pg_catalog.pg_proc p
+  join exposed n on n.oid = p.pronamespace
+  join media_types mt on mt.oid = p.prorettype
+  join pg_catalog.pg_type at on at.oid = p.proargtypes[0]
+  left join pg_catalog.pg_class c on c.reltype = at.oid and c.relkind in ('r', 'v', 'm', 'f', 'p')
+  left join pg_catalog.pg_namespace tn on tn.oid = c.relnamespace
+  where p.prokind = 'a' and p.pronargs = 1
+    and (c.oid is not null or at.oid = 'pg_catalog.anyelement'::pg_catalog.regtype)
 )
 select json_build_object(
   'version_num', pg_catalog.current_setting('server_version_num')::int,
@@ -325,6 +358,7 @@ select json_build_object(
   'fks', coalesce((select fks from fks_json), '[]'),
   'pks', coalesce((select pks from pks_json), '[]'),
   'views', coalesce((select views from views_json), '[]'),
-  'computed', coalesce((select computed from computed_json), '[]')
+  'computed', coalesce((select computed from computed_json), '[]'),
+  'media', coalesce((select media from media_json), '[]')
 )::text
 ) end

@@ -122,3 +122,22 @@ create function api.sponsors(api.sponsored) returns setof api.sponsors rows 1
 grant select on api.competitions, api.nominations, api.film_budgets, api.addresses, api.shipments,
   api.family, api.festivals, api.tags, api.screenings, api.awards, api.oscar_awards, api.sponsors, api.sponsored
   to web_anon, todo_user;
+
+-- ---------------------------------------------------------------------
+-- Private junction only (PGRST200's hint): actresses and plays meet only
+-- through a junction of a private schema, which has an exposed homonym
+-- without columns. No relationship is embeddable, and since actresses has
+-- relationships (to plays, through the private junction), a failed embed
+-- gets no "Perhaps you meant" hint, as in PostgREST.
+create table api.actresses (id int primary key, name text not null);
+create table api.plays (id int primary key, title text not null);
+create table embed_private.castings (
+  actress_id int not null references api.actresses (id),
+  play_id int not null references api.plays (id),
+  primary key (actress_id, play_id)
+);
+create table api.castings ();
+insert into api.actresses values (1, 'Ellen Terry');
+insert into api.plays values (1, 'Macbeth');
+insert into embed_private.castings values (1, 1);
+grant select on api.actresses, api.plays, api.castings to web_anon, todo_user;

@@ -141,3 +141,105 @@ create function api.conf_vary_hook() returns void
 
 grant select on api.conf_strings, api.conf_states, api.conf_matches, api.conf_plants,
   api.conf_steps, api.conf_step_costs, api.conf_docs to web_anon;
+
+-- Issue 3: media type handlers ------------------------------------------------
+-- (server/media_handlers_test.go; tables start with media_) Domains named
+-- after media types; aggregates of the exposed schema returning them render
+-- a read's body. Their state and final functions live in a private schema.
+create domain public."text/html" as text;
+create domain public."text/csv" as text;
+create domain public."text/xml" as xml;
+create domain public."application/json" as json;
+create domain public."application/vnd.twkb" as bytea;
+create domain public."pg/outfunc" as text;
+create domain public."text/markdown" as text;
+create domain public."*/*" as bytea;
+drop schema if exists media_private cascade;
+create schema media_private;
+grant usage on schema media_private to web_anon;
+
+create table api.media_pages (id int primary key, title text not null);
+insert into api.media_pages values (1, 'Home'), (2, 'About & Co');
+create view api.media_pages_view as select id, title from api.media_pages where id = 2;
+
+-- text/html for media_pages (with a final function) and for its view.
+create function media_private.pages_html_step(state public."text/html", next api.media_pages)
+  returns public."text/html" language sql immutable as
+  $$ select (state || '<li>' || next.title || '</li>')::public."text/html" $$;
+create function media_private.pages_html_final(state public."text/html")
+  returns public."text/html" language sql immutable as
+  $$ select ('<ul>' || state || '</ul>')::public."text/html" $$;
+create aggregate api.media_pages_html(api.media_pages) (
+  stype = public."text/html", sfunc = media_private.pages_html_step,
+  finalfunc = media_private.pages_html_final, initcond = '');
+create function media_private.view_html_step(state public."text/html", next api.media_pages_view)
+  returns public."text/html" language sql immutable as
+  $$ select (state || '<p>' || next.title || '</p>')::public."text/html" $$;
+create aggregate api.media_pages_view_html(api.media_pages_view) (
+  stype = public."text/html", sfunc = media_private.view_html_step, initcond = '');
+
+-- A binary media type: bytes that are not text (a NUL after each title).
+create function media_private.pages_twkb_step(state public."application/vnd.twkb", next api.media_pages)
+  returns public."application/vnd.twkb" language sql immutable as
+  $$ select (coalesce(state, ''::bytea) || convert_to(next.title, 'UTF8') || '\x00'::bytea)::public."application/vnd.twkb" $$;
+create aggregate api.media_pages_twkb(api.media_pages) (
+  stype = public."application/vnd.twkb", sfunc = media_private.pages_twkb_step);
+
+-- text/csv and text/xml overridden for media_pages.
+create function media_private.pages_csv_step(state public."text/csv", next api.media_pages)
+  returns public."text/csv" language sql immutable as
+  $$ select (state || next.id || ';' || next.title || E'\n')::public."text/csv" $$;
+create aggregate api.media_pages_csv(api.media_pages) (
+  stype = public."text/csv", sfunc = media_private.pages_csv_step, initcond = E'id;title\n');
+create function media_private.pages_xml_step(state public."text/xml", next api.media_pages)
+  returns public."text/xml" language sql immutable as
+  $$ select xmlconcat(state, xmlelement(name page, next.title))::public."text/xml" $$;
+create aggregate api.media_pages_xml(api.media_pages) (
+  stype = public."text/xml", sfunc = media_private.pages_xml_step);
+
+-- pg/outfunc for any relation: each row's record text on a line.
+create function media_private.outfunc_step(state public."pg/outfunc", next anyelement)
+  returns public."pg/outfunc" language sql immutable as
+  $$ select (state || next::text || E'\n')::public."pg/outfunc" $$;
+create aggregate api.media_outfunc(anyelement) (
+  stype = public."pg/outfunc", sfunc = media_private.outfunc_step, initcond = '');
+
+-- application/json overridden for one table only.
+create table api.media_ov_json (id int);
+insert into api.media_ov_json values (1);
+create function media_private.ov_json_step(state public."application/json", next api.media_ov_json)
+  returns public."application/json" language sql immutable as $$ select state $$;
+create aggregate api.media_ov_json_agg(api.media_ov_json) (
+  stype = public."application/json", sfunc = media_private.ov_json_step,
+  initcond = '{"overridden": true}');
+
+-- */* for one table: answers any Accept (with the default select), names
+-- the Content-Type itself for some of them through response.headers.
+create table api.media_numbers (val int primary key);
+insert into api.media_numbers select generate_series(1, 3);
+create function media_private.numbers_step(state public."*/*", next api.media_numbers)
+  returns public."*/*" language sql immutable as
+  $$ select (state || E'\n'::bytea || convert_to(next.val::text, 'UTF8'))::public."*/*" $$;
+create function media_private.numbers_final(state public."*/*")
+  returns public."*/*" language plpgsql as $$
+declare
+  accept text := current_setting('request.headers', true)::json->>'accept';
+begin
+  if accept in ('magic/number', 'crazy/bingo') then
+    perform set_config('response.headers', json_build_array(json_build_object('Content-Type', accept))::text, true);
+    return (convert_to(split_part(accept, '/', 1), 'UTF8') || state)::public."*/*";
+  end if;
+  return (convert_to('anything', 'UTF8') || state)::public."*/*";
+end $$;
+create aggregate api.media_numbers_any(api.media_numbers) (
+  stype = public."*/*", sfunc = media_private.numbers_step,
+  finalfunc = media_private.numbers_final, initcond = '');
+
+-- An aggregate of a private schema is no handler.
+create function media_private.pages_md_step(state public."text/markdown", next api.media_pages)
+  returns public."text/markdown" language sql immutable as
+  $$ select (state || '* ' || next.title)::public."text/markdown" $$;
+create aggregate media_private.pages_md(api.media_pages) (
+  stype = public."text/markdown", sfunc = media_private.pages_md_step, initcond = '');
+
+grant select on api.media_pages, api.media_pages_view, api.media_ov_json, api.media_numbers to web_anon;

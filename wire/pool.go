@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -155,6 +156,9 @@ func (p *Pool) Reset() { p.pool.Reset() }
 // other connections, probably broken by the same cause (a database
 // restart), are not handed out one failed request at a time.
 func (p *Pool) failed(err error) error {
+	if err == nil {
+		return nil // before errors.As, whose target would escape
+	}
 	var ce *ConnError
 	if errors.As(err, &ce) {
 		p.down.Store(true)
@@ -165,6 +169,20 @@ func (p *Pool) failed(err error) error {
 
 // acquire gets a connection within the acquisition timeout.
 func (p *Pool) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	if ctx.Done() == nil {
+		// The request path: no caller's cancellation to merge, so a
+		// pooled timer context saves context.WithTimeout's allocations.
+		t := getTimeoutCtx(p.acquireTimeout)
+		p.waiting.Add(1)
+		c, err := p.pool.Acquire(t)
+		p.waiting.Add(-1)
+		timedOut := t.Err() != nil
+		t.release()
+		if err == nil {
+			return c, nil
+		}
+		return nil, p.acquireError(err, timedOut)
+	}
 	actx, cancel := context.WithTimeout(ctx, p.acquireTimeout)
 	defer cancel()
 	p.waiting.Add(1)
@@ -173,16 +191,69 @@ func (p *Pool) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	if err == nil {
 		return c, nil
 	}
+	return nil, p.acquireError(err, actx.Err() != nil && ctx.Err() == nil)
+}
+
+func (p *Pool) acquireError(err error, timedOut bool) error {
 	var connErr *pgconn.ConnectError
 	if errors.As(err, &connErr) {
 		p.down.Store(true)
-		return nil, &ConnError{Err: err}
+		return &ConnError{Err: err}
 	}
-	if actx.Err() != nil && ctx.Err() == nil {
+	if timedOut {
 		p.timeouts.Add(1)
-		return nil, ErrAcquireTimeout
+		return ErrAcquireTimeout
 	}
-	return nil, &ConnError{Err: err}
+	return &ConnError{Err: err}
+}
+
+// timeoutCtx is a context that expires after a timeout, like
+// context.WithTimeout(context.Background(), d), but reusable: its timer is
+// stopped and re-armed rather than allocated per acquisition. Once it has
+// expired it is never reused, since goroutines that pgxpool started with
+// it may still watch it.
+type timeoutCtx struct {
+	done     chan struct{}
+	timer    *time.Timer
+	deadline time.Time
+	expired  atomic.Bool
+}
+
+var timeoutCtxs sync.Pool
+
+func getTimeoutCtx(d time.Duration) *timeoutCtx {
+	t, _ := timeoutCtxs.Get().(*timeoutCtx)
+	if t == nil {
+		t = &timeoutCtx{done: make(chan struct{})}
+		t.timer = time.AfterFunc(time.Hour, t.expire)
+		t.timer.Stop()
+	}
+	t.deadline = time.Now().Add(d)
+	t.timer.Reset(d)
+	return t
+}
+
+func (t *timeoutCtx) expire() {
+	t.expired.Store(true)
+	close(t.done)
+}
+
+// release stops the timer; the context goes back to the pool unless it
+// expired (or is expiring right now).
+func (t *timeoutCtx) release() {
+	if t.timer.Stop() {
+		timeoutCtxs.Put(t)
+	}
+}
+
+func (t *timeoutCtx) Deadline() (time.Time, bool) { return t.deadline, true }
+func (t *timeoutCtx) Done() <-chan struct{}       { return t.done }
+func (t *timeoutCtx) Value(any) any               { return nil }
+func (t *timeoutCtx) Err() error {
+	if t.expired.Load() {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // QueryBytes runs sql and returns the raw bytes of the first column of its

@@ -24,10 +24,13 @@ const maxStatements = 512
 // as one pipeline ending in a single Sync, which PostgreSQL runs as one
 // implicit transaction: the first error rolls back everything before it.
 type Request struct {
-	// SettingNames and SettingValues are the transaction-local settings
-	// (role, request.jwt.claims, search_path, ...), applied in order.
-	SettingNames  []string
-	SettingValues []string
+	// The transaction-local settings (role, request.jwt.claims,
+	// search_path, ...), applied in order: added with Set and SetBytes,
+	// cleared with ResetSettings. They are kept as the bodies of the two
+	// text[] literals the settings statement takes, so that adding one
+	// allocates nothing once the buffers have grown.
+	names, values []byte
+	nSettings     int
 	// PreRequest is a statement run after the settings, before SQL
 	// (db-pre-request); empty for none.
 	PreRequest string
@@ -48,6 +51,39 @@ type Request struct {
 	explainParams [][]byte
 	explain       []byte
 	arrays        []byte
+	result        Result
+}
+
+// ResetSettings removes every setting.
+func (r *Request) ResetSettings() {
+	r.names, r.values, r.nSettings = r.names[:0], r.values[:0], 0
+}
+
+// Set adds the setting name = value.
+func (r *Request) Set(name, value string) {
+	r.sep()
+	r.names = appendArrayElem(r.names, name)
+	r.values = appendArrayElem(r.values, value)
+}
+
+// SetBytes is Set with byte slices; it copies them.
+func (r *Request) SetBytes(name, value []byte) {
+	r.sep()
+	r.names = appendArrayElem(r.names, unsafe.String(unsafe.SliceData(name), len(name)))
+	r.values = appendArrayElem(r.values, unsafe.String(unsafe.SliceData(value), len(value)))
+}
+
+func (r *Request) sep() {
+	if r.nSettings > 0 {
+		r.names = append(r.names, ',')
+		r.values = append(r.values, ',')
+	}
+	r.nSettings++
+}
+
+// Settings returns the settings in order (for tests and debugging).
+func (r *Request) Settings() (names, values []string) {
+	return splitTextArray(r.names), splitTextArray(r.values)
 }
 
 // Result is the main statement's row. The byte slices alias the
@@ -113,9 +149,9 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 	defer c.Release()
 	st := stateOf(c.Conn().PgConn())
 
-	r.arrays = appendTextArray(r.arrays[:0], r.SettingNames)
+	r.arrays = append(append(append(r.arrays[:0], '{'), r.names...), '}')
 	namesEnd := len(r.arrays)
-	r.arrays = appendTextArray(r.arrays, r.SettingValues)
+	r.arrays = append(append(append(r.arrays, '{'), r.values...), '}')
 	settingsParams := [2][]byte{r.arrays[:namesEnd], r.arrays[namesEnd:]}
 
 	if r.params, err = appendParams(r.params[:0], r.Args); err != nil {
@@ -251,7 +287,7 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 		var ferr error
 		if rr.NextRow() {
 			called = true
-			res := resultOf(rr.Values())
+			res := r.resultOf(rr.Values())
 			if explainStep >= 0 {
 				res.Explain = r.explain
 			}
@@ -291,31 +327,49 @@ func isStaleStatement(err error) bool {
 	return strings.HasPrefix(de.Code, "42")
 }
 
-func resultOf(v [][]byte) *Result {
-	var res Result
+// resultOf fills the Request's Result (no allocation) with the row v.
+func (r *Request) resultOf(v [][]byte) *Result {
+	res := &r.result
+	*res = Result{}
 	fields := [...]*[]byte{&res.TotalResultSet, &res.PageTotal, &res.Body, &res.ResponseHeaders, &res.ResponseStatus}
 	for i := 0; i < len(v) && i < len(fields); i++ {
 		*fields[i] = v[i]
 	}
-	return &res
+	return res
 }
 
-// appendTextArray appends list as a PostgreSQL text[] literal, every
-// element double-quoted.
-func appendTextArray(dst []byte, list []string) []byte {
-	dst = append(dst, '{')
-	for i, s := range list {
-		if i > 0 {
-			dst = append(dst, ',')
+// appendArrayElem appends s as a double-quoted element of a PostgreSQL
+// text[] literal.
+func appendArrayElem(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for j := 0; j < len(s); j++ {
+		if s[j] == '"' || s[j] == '\\' {
+			dst = append(dst, '\\')
 		}
-		dst = append(dst, '"')
-		for j := 0; j < len(s); j++ {
-			if s[j] == '"' || s[j] == '\\' {
-				dst = append(dst, '\\')
-			}
-			dst = append(dst, s[j])
-		}
-		dst = append(dst, '"')
+		dst = append(dst, s[j])
 	}
-	return append(dst, '}')
+	return append(dst, '"')
+}
+
+// splitTextArray undoes a sequence of appendArrayElem separated by commas.
+func splitTextArray(b []byte) []string {
+	var out []string
+	var cur []byte
+	in := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			if in {
+				out = append(out, string(cur))
+				cur = cur[:0]
+			}
+			in = !in
+		case c == '\\' && in:
+			i++
+			cur = append(cur, b[i])
+		case in:
+			cur = append(cur, c)
+		}
+	}
+	return out
 }
