@@ -17,7 +17,7 @@
 //	BENCH_TARGETS      other servers to compare, name=URL or name=/path/to/binary,
 //	                   comma-separated; runs are interleaved A B A B
 //	BENCH_PPROF        1 to fetch CPU and allocation profiles of pgrst during
-//	                   scenario 1 (pgrst must serve PGRST_PPROF_ADDR)
+//	                   the run's first scenario (pgrst serves PGRST_PPROF_ADDR)
 package main
 
 import (
@@ -204,6 +204,7 @@ type bench struct {
 	idleRSS int64
 	// pprofAddr is pgrst's profiling listener (BENCH_PPROF=1).
 	pprofAddr string
+	profiled  bool // the first scenario's profile was taken
 
 	results []*scenarioResult
 	stopped bool

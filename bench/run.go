@@ -264,8 +264,9 @@ func (b *bench) runScenario(sc *scenario, res *scenarioResult) error {
 		meters[i] = b.newMeter(t.pid)
 		loads[i] = &loadResult{}
 	}
-	if b.pprofAddr != "" && sc.id == "1" {
-		b.attachProfiler(meters[0], d)
+	if b.pprofAddr != "" && !b.profiled {
+		b.profiled = true
+		b.attachProfiler(meters[0], d, sc.id)
 	}
 	for r := 0; r < rounds; r++ {
 		for i, t := range targets {
@@ -334,12 +335,12 @@ func (b *bench) runScenario(sc *scenario, res *scenarioResult) error {
 	return nil
 }
 
-// attachProfiler fetches a CPU profile of pgrst during its measured
-// window, and its allocation profile at the start and end of the window
-// (compare them with go tool pprof -base).
-func (b *bench) attachProfiler(m *meter, d time.Duration) {
+// attachProfiler fetches a CPU profile of pgrst during the measured
+// window of the run's first scenario, and its allocation profile at the
+// start and end of the window (compare them with go tool pprof -base).
+func (b *bench) attachProfiler(m *meter, d time.Duration, scenario string) {
 	stamp := b.started.Format("20060102-150405")
-	base := filepath.Join(b.cfg.resultsDir, stamp+"-s1")
+	base := filepath.Join(b.cfg.resultsDir, stamp+"-s"+scenario)
 	os.MkdirAll(b.cfg.resultsDir, 0o755)
 	done := make(chan error, 1)
 	m.onStart = func() {
@@ -354,7 +355,7 @@ func (b *bench) attachProfiler(m *meter, d time.Duration) {
 			b.note("pprof: cpu: %v", err)
 		}
 		if err := b.fetchProfile("/debug/pprof/allocs", base+"-allocs-end.pprof"); err == nil {
-			b.note("profiles of pgrst under scenario 1: %s-{cpu,allocs-start,allocs-end}.pprof (go tool pprof -sample_index=alloc_space -base ...-allocs-start.pprof bin/pgrst ...-allocs-end.pprof)", base)
+			b.note("profiles of pgrst under scenario %s: %s-{cpu,allocs-start,allocs-end}.pprof (go tool pprof -sample_index=alloc_space -base ...-allocs-start.pprof bin/pgrst ...-allocs-end.pprof)", scenario, base)
 		}
 		m.onStart, m.onStop = nil, nil
 	}

@@ -76,12 +76,17 @@ func New(pool *wire.Pool, o Options, log zerolog.Logger) *Server {
 	s := &Server{pool: pool, log: log, plans: cache.NewBounded[cachedPlan](4096)}
 	s.SetOptions(o)
 	s.http = &fasthttp.Server{
-		Handler:                       s.Handle,
-		Name:                          "pgrst/" + o.Version,
-		NoDefaultDate:                 false,
-		NoDefaultContentType:          true,
-		DisablePreParseMultipartForm:  true,
-		ReadTimeout:                   60 * time.Second,
+		Handler:                      s.Handle,
+		Name:                         "pgrst/" + o.Version,
+		NoDefaultDate:                false,
+		NoDefaultContentType:         true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  60 * time.Second,
+		// Request line and headers must fit the read buffer: 16 KiB leaves
+		// room for long URLs and large JWTs (fasthttp's 4 KiB does not).
+		ReadBufferSize: 16 << 10,
+		// A typical page (a few KiB of JSON) leaves in one write.
+		WriteBufferSize:               16 << 10,
 		IdleTimeout:                   120 * time.Second,
 		DisableHeaderNamesNormalizing: false,
 		Logger:                        fasthttpLogger{log},

@@ -55,3 +55,11 @@ func TestDatabaseDown(t *testing.T) {
 		t.Error("no Retry-After")
 	}
 }
+
+// Request headers beyond fasthttp's default 4 KiB buffer (a JWT with many
+// claims, a long select) are served.
+func TestLargeRequestHeaders(t *testing.T) {
+	s := startServer(t, nil)
+	long := strings.Repeat("x", 9000)
+	expect(t, s.get(t, "/todos?select=id&id=eq.1", "X-Long", long), 200, `[{"id":1}]`)
+}
