@@ -35,6 +35,8 @@ func BenchmarkCachedRead(b *testing.B) {
 		b.Fatal(err)
 	}
 	key := make([]byte, 0, 256)
+	var args [][]byte
+	var scratch []byte
 	b.ReportAllocs()
 	for b.Loop() {
 		q, err := ParseQuery(benchQuery)
@@ -42,7 +44,7 @@ func BenchmarkCachedRead(b *testing.B) {
 			b.Fatal(err)
 		}
 		key = AppendReadKey(key[:0], q, "films", o)
-		_ = p.Bind(q)
+		args, scratch = p.AppendArgs(args[:0], scratch[:0], q)
 	}
 }
 

@@ -21,8 +21,8 @@ import (
 // A spread selects the subquery's columns instead (to-many: each one
 // aggregated into an array). The embed's own filters, logic trees, order
 // and limit stay inside its subquery. Embedded values are bind parameters
-// numbered in text order; Bind walks the joins with a dry builder, which
-// numbers exactly as the real one does.
+// numbered in text order; AppendArgs walks the joins with a dry builder,
+// which numbers exactly as the real one does.
 
 // level appends the subquery of embed n, whose select items are items.
 func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
@@ -58,17 +58,13 @@ func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
 	b.joinConditions(n, parentAlias, parentRel, where)
 	b.orderBy(q, n)
 	if n.rng >= 0 || maxRows > 0 {
-		l, off := embedLimitArgs(q, n, maxRows)
-		b.str(" LIMIT ")
-		b.ph(b.param(l))
-		b.str(" OFFSET ")
-		b.ph(b.param(off))
+		b.limitParams(embedLimitOffset(q, n, maxRows))
 	}
 	b.cur, b.rel, b.alias = prevCur, parentRel, parentAlias
 }
 
-// embedLimitArgs are an embed's LIMIT (nil: ALL) and OFFSET arguments.
-func embedLimitArgs(q *Query, n *node, maxRows int64) (any, any) {
+// embedLimitOffset are an embed's LIMIT (-1: ALL) and OFFSET arguments.
+func embedLimitOffset(q *Query, n *node, maxRows int64) (limit, offset int64) {
 	limit, off := int64(-1), int64(0)
 	if n.rng >= 0 {
 		r := &q.Ranges[n.rng]
@@ -80,11 +76,7 @@ func embedLimitArgs(q *Query, n *node, maxRows int64) (any, any) {
 	if maxRows > 0 && (limit < 0 || limit > maxRows) {
 		limit = maxRows
 	}
-	var l any
-	if limit >= 0 {
-		l = strconv.FormatInt(limit, 10)
-	}
-	return l, strconv.FormatInt(off, 10)
+	return limit, off
 }
 
 // selectList appends the select list of level n: its fields and the
@@ -124,10 +116,11 @@ func (b *builder) selectList(q *Query, items []SelectItem, n *node) {
 
 func isStar(it *SelectItem) bool { return it.Field.Name == "*" && len(it.Field.JSON) == 0 }
 
-// embedColumns appends the parent's output columns of embed c.
+// embedColumns appends the parent's output columns of embed c. They have
+// no arguments: a dry builder skips them (and spreadNames' allocations).
 func (b *builder) embedColumns(items []SelectItem, c *node, sep func()) {
 	switch {
-	case c.empty:
+	case c.empty, b.dry:
 	case c.spread:
 		for _, name := range spreadNames(items, c, false) {
 			sep()
@@ -225,7 +218,7 @@ func (b *builder) join(q *Query, items []SelectItem, c *node, maxRows int64) {
 	b.ident(agg)
 	b.str(") AS ")
 	b.ident(agg)
-	if c.spread {
+	if c.spread && !b.dry { // no arguments: see embedColumns
 		for _, name := range spreadNames(items, c, true) {
 			b.str(", COALESCE(json_agg(")
 			b.ident(agg)
@@ -453,10 +446,10 @@ func (b *builder) qname(q cache.QName) {
 }
 
 // bindJoins appends the arguments of the root's lateral joins.
-func (p *Plan) bindJoins(args []any, q *Query) []any {
-	d := builder{dry: true, args: args, rel: p.tree.rel, cur: p.tree}
+func (p *Plan) bindJoins(a *args, q *Query) {
+	d := builder{dry: true, args: *a, rel: p.tree.rel, cur: p.tree}
 	d.joins(q, q.Select, p.tree, p.maxRows)
-	return d.args
+	*a = d.args
 }
 
 // The count query (Prefer: count with a limit) counts the root rows that
@@ -567,11 +560,11 @@ func (b *builder) countExists(q *Query, c *node) {
 }
 
 // appendCountArgs appends the arguments of the count query's conditions.
-func appendCountArgs(args []any, q *Query, tree *node) []any {
+func appendCountArgs(a *args, q *Query, tree *node) {
 	if tree == nil {
-		return args
+		return
 	}
-	d := builder{dry: true, args: args, rel: tree.rel, tree: tree}
+	d := builder{dry: true, args: *a, rel: tree.rel, tree: tree}
 	d.countConditions(q, func() {})
-	return d.args
+	*a = d.args
 }

@@ -118,7 +118,7 @@ func SingleColumnType(q *Query, rel *cache.Relation) string {
 // envelope is what a Plan knows about its outer statement.
 type envelope struct {
 	// ExplainSQL is EXPLAIN (FORMAT JSON) of the count query, set when the
-	// count mode needs an estimate; BindExplain gives its arguments.
+	// count mode needs an estimate; AppendExplainArgs gives its arguments.
 	ExplainSQL string
 	// HexBody says the body column is hex-encoded bytes (BodyBinary of a
 	// bytea column).
@@ -146,7 +146,7 @@ func appendEnvelopeKey(dst []byte, o ReadOptions) []byte {
 }
 
 // envelope closes the source CTE opened by read and appends the outer
-// statement. It records in b.env what Bind and the caller need.
+// statement. It records in b.env what AppendArgs and the caller need.
 func (b *builder) envelope(q *Query, o ReadOptions) {
 	b.env = envelope{Count: o.Count}
 	b.str(")")
@@ -289,16 +289,18 @@ func (b *builder) countSource(q *Query) {
 }
 
 // bindEnvelope appends the envelope's arguments after the source's.
-func (p *Plan) bindEnvelope(args []any, q *Query) []any {
+func (p *Plan) bindEnvelope(a *args, q *Query) {
 	if p.countCTE {
-		args = appendCountArgs(args, q, p.tree)
+		appendCountArgs(a, q, p.tree)
 	}
-	return args
 }
 
-// BindExplain returns the arguments of ExplainSQL for q.
-func (p *Plan) BindExplain(q *Query) []any {
-	return appendCountArgs(nil, q, p.tree)
+// AppendExplainArgs appends the arguments of ExplainSQL for q to dst, as
+// AppendArgs does (same form, lifetime and reuse of scratch).
+func (p *Plan) AppendExplainArgs(dst [][]byte, scratch []byte, q *Query) ([][]byte, []byte) {
+	a := args{vals: dst, buf: scratch}
+	appendCountArgs(&a, q, p.tree)
+	return a.vals, a.buf
 }
 
 // CappedByMaxRows reports whether an estimated count stopped at the cap,

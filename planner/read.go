@@ -3,6 +3,7 @@ package planner
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/pgrst/pgrst/cache"
 )
@@ -26,12 +27,11 @@ type ReadOptions struct {
 	LegacyTargetNames bool
 }
 
-// Statement is one SQL statement and its arguments. Every argument is a Go
-// string or nil, meant to be sent in text format with an unspecified type
-// so that PostgreSQL infers the type from the statement and parses the text.
+// Statement is one SQL statement and its arguments (see Plan.AppendArgs
+// for their form and lifetime).
 type Statement struct {
 	SQL  string
-	Args []any
+	Args [][]byte
 }
 
 // Plan is the SQL text for one request shape plus what is needed to bind
@@ -41,8 +41,7 @@ type Statement struct {
 type Plan struct {
 	SQL     string
 	maxRows int64
-	limit   bool // the statement ends its source query with LIMIT/OFFSET
-	nArgs   int
+	limit   bool  // the statement ends its source query with LIMIT/OFFSET
 	tree    *node // the resolved select tree (embeds)
 	// Warning is the text of the Warning header the response carries
 	// (without the "299 agent" prefix), empty for none: PostgREST's
@@ -53,18 +52,19 @@ type Plan struct {
 }
 
 // PlanRead plans a GET/HEAD on the table or view target of o.Schema.
-// It is NewReadPlan followed by Bind.
+// It is NewReadPlan followed by AppendArgs.
 func PlanRead(q *Query, s *cache.Schema, target string, o ReadOptions) (*Statement, error) {
 	p, err := NewReadPlan(q, s, target, o)
 	if err != nil {
 		return nil, err
 	}
-	return &Statement{SQL: p.SQL, Args: p.Bind(q)}, nil
+	args, _ := p.AppendArgs(nil, nil, q)
+	return &Statement{SQL: p.SQL, Args: args}, nil
 }
 
 // NewReadPlan resolves q against the schema cache and builds the SQL text.
 // Queries with equal AppendReadKey keys get equal plans, so a plan can be
-// cached under that key and reused with Bind.
+// cached under that key and reused with AppendArgs.
 //
 // Unknown columns are not rejected here: like PostgREST, the statement
 // names them and PostgreSQL answers 42703 ("column films.foo does not
@@ -83,7 +83,7 @@ func NewReadPlan(q *Query, s *cache.Schema, target string, o ReadOptions) (*Plan
 	}
 	b := builder{rel: rel, buf: make([]byte, 0, 512), tree: tree}
 	b.read(q, o)
-	return &Plan{SQL: string(b.buf), maxRows: o.MaxRows, limit: q.HasRange || o.MaxRows > 0, nArgs: len(b.args), tree: tree,
+	return &Plan{SQL: string(b.buf), maxRows: o.MaxRows, limit: q.HasRange || o.MaxRows > 0, tree: tree,
 		Warning: legacyWarning(tree), envelope: b.env}, nil
 }
 
@@ -109,7 +109,7 @@ func AppendReadKey(dst []byte, q *Query, target string, o ReadOptions) []byte {
 // builder appends SQL text and collects the arguments in bind order.
 type builder struct {
 	buf  []byte
-	args []any
+	args args
 	rel  *cache.Relation
 	env  envelope // filled by envelope()
 	// tree is the resolved select tree; cur the level being written, whose
@@ -118,14 +118,33 @@ type builder struct {
 	tree  *node
 	cur   *node
 	alias string
-	// dry builders only number arguments (Bind of the embeds' joins).
+	// dry builders only collect arguments (AppendArgs of the embeds'
+	// joins and of the count query).
 	dry bool
 }
 
-// param adds an argument and returns its placeholder number.
-func (b *builder) param(v any) int {
-	b.args = append(b.args, v)
-	return len(b.args)
+// param adds the argument s and returns its placeholder number.
+func (b *builder) param(s string) int {
+	b.args.str(s)
+	return len(b.args.vals)
+}
+
+// limitParams adds the arguments of LIMIT l (ALL when l < 0) OFFSET off
+// and appends their placeholders.
+func (b *builder) limitParams(l, off int64) {
+	b.str(" LIMIT ")
+	b.args.limit(l)
+	b.ph(len(b.args.vals))
+	b.str(" OFFSET ")
+	b.args.num(off)
+	b.ph(len(b.args.vals))
+}
+
+// filterParam adds the argument of e's operand and returns its placeholder
+// number. e has one (its operator is not "is").
+func (b *builder) filterParam(e *OpExpr) int {
+	b.args.filter(e)
+	return len(b.args.vals)
 }
 
 func (b *builder) ph(n int) {
@@ -230,27 +249,19 @@ func (b *builder) read(q *Query, o ReadOptions) {
 	}
 	b.orderBy(q, root)
 	if q.HasRange || o.MaxRows > 0 {
-		l, off := limitArgs(q, o.MaxRows)
-		b.str(" LIMIT ")
-		b.ph(b.param(l))
-		b.str(" OFFSET ")
-		b.ph(b.param(off))
+		b.limitParams(limitOffset(q, o.MaxRows))
 	}
 	b.envelope(q, o)
 }
 
-// limitArgs are the LIMIT and OFFSET arguments: the requested limit capped
-// by maxRows (nil = LIMIT ALL) and the offset.
-func limitArgs(q *Query, maxRows int64) (any, any) {
-	var l any
-	limit := q.Limit
+// limitOffset are the LIMIT and OFFSET arguments: the requested limit
+// capped by maxRows (-1: LIMIT ALL) and the offset.
+func limitOffset(q *Query, maxRows int64) (limit, offset int64) {
+	limit = q.Limit
 	if maxRows > 0 && (limit < 0 || limit > maxRows) {
 		limit = maxRows
 	}
-	if limit >= 0 {
-		l = strconv.FormatInt(limit, 10)
-	}
-	return l, strconv.FormatInt(q.Offset, 10)
+	return limit, q.Offset
 }
 
 func (b *builder) selectItem(it *SelectItem) {
@@ -303,19 +314,6 @@ var opSQL = [...]string{
 
 var isSQL = [...]string{IsNull: " IS NULL", IsNotNull: " IS NOT NULL", IsTrue: " IS TRUE", IsFalse: " IS FALSE", IsUnknown: " IS UNKNOWN"}
 
-// filterValue is the argument of a filter's operand (nil when it has none).
-func filterValue(e *OpExpr) (any, bool) {
-	switch e.Op {
-	case OpIs:
-		return nil, false
-	case OpIn:
-		return arrayLiteral(e.List), true
-	case OpLike, OpILike:
-		return strings.ReplaceAll(e.Value, "*", "%"), true
-	}
-	return e.Value, true
-}
-
 func (b *builder) filter(f *Filter) {
 	e := &f.Expr
 	if c := b.cur.embedFilter(f); c != nil {
@@ -349,17 +347,16 @@ func (b *builder) filter(f *Filter) {
 	} else {
 		b.field(f.Field)
 	}
-	v, _ := filterValue(e)
 	switch {
 	case e.Op == OpIs:
 		b.str(isSQL[e.Is])
 	case e.Op == OpIn:
 		b.str(" = ANY(")
-		b.ph(b.param(v))
+		b.ph(b.filterParam(e))
 		b.str(")")
 	case e.Op == OpIsDistinct:
 		b.str(" IS DISTINCT FROM ")
-		b.ph(b.param(v))
+		b.ph(b.filterParam(e))
 	case e.Op.isFts():
 		b.str(" @@ ")
 		b.str(opSQL[e.Op])
@@ -368,7 +365,7 @@ func (b *builder) filter(f *Filter) {
 			b.ph(lang)
 			b.str(", ")
 		}
-		b.ph(b.param(v))
+		b.ph(b.filterParam(e))
 		b.str(")")
 	default:
 		b.str(" ")
@@ -380,7 +377,7 @@ func (b *builder) filter(f *Filter) {
 		case QuantAll:
 			b.str("ALL(")
 		}
-		b.ph(b.param(v))
+		b.ph(b.filterParam(e))
 		if e.Quant != QuantNone {
 			b.str(")")
 		}
@@ -432,63 +429,149 @@ func (b *builder) orderTerm(t *OrderTerm) {
 	}
 }
 
-// Bind returns the arguments of q for this plan. q must have the shape the
-// plan was built for (equal AppendReadKey keys). It walks q in the order
-// the builder numbered the placeholders: select JSON keys, the embeds'
-// joins (bindJoins), root filters (fts language, JSON keys, operand), logic
-// trees, order JSON keys, limit, offset.
-func (p *Plan) Bind(q *Query) []any {
-	args := make([]any, 0, p.nArgs)
+// AppendArgs appends the arguments of q for this plan to dst, in
+// placeholder order, and returns the extended slice and scratch. q must
+// have the shape the plan was built for (equal AppendReadKey keys).
+//
+// The arguments are in PostgreSQL's text format, to be sent with an
+// unspecified type so that PostgreSQL infers each type from the statement
+// and parses the text: a nil slice is NULL, an empty non-nil slice the
+// empty string. Most alias q's strings without copying (in the server,
+// the request's memory); the computed ones (limits, LIKE patterns,
+// in-lists) are appended to scratch, which the caller reuses from call to
+// call. So the arguments are valid, and must not be modified, only while
+// q's strings and scratch are unchanged: send them, then drop them. With
+// reused dst and scratch a repeated query shape binds without allocating.
+//
+// AppendArgs walks q in the order the builder numbered the placeholders:
+// select JSON keys, the embeds' joins (bindJoins), root filters (fts
+// language, JSON keys, operand), logic trees, order JSON keys, limit,
+// offset, then the count query's (bindEnvelope).
+func (p *Plan) AppendArgs(dst [][]byte, scratch []byte, q *Query) ([][]byte, []byte) {
+	a := args{vals: dst, buf: scratch}
 	for i := range q.Select {
-		args = appendKeys(args, q.Select[i].Field.JSON)
+		a.keys(q.Select[i].Field.JSON)
 	}
 	root := p.tree
 	if len(root.children) > 0 {
-		args = p.bindJoins(args, q)
+		p.bindJoins(&a, q)
 	}
 	for _, i := range root.filters {
-		args = appendFilterArgs(args, &q.Filters[i])
+		a.filterArgs(&q.Filters[i])
 	}
 	for _, i := range root.logic {
-		args = appendLogicArgs(args, &q.Logic[i].Tree)
+		a.logicArgs(&q.Logic[i].Tree)
 	}
 	if root.order >= 0 {
 		terms := q.Order[root.order].Terms
 		for i := range terms {
-			args = appendKeys(args, terms[i].Field.JSON)
+			a.keys(terms[i].Field.JSON)
 		}
 	}
 	if p.limit {
-		l, off := limitArgs(q, p.maxRows)
-		args = append(args, l, off)
+		l, off := limitOffset(q, p.maxRows)
+		a.limit(l)
+		a.num(off)
 	}
-	return p.bindEnvelope(args, q)
+	p.bindEnvelope(&a, q)
+	return a.vals, a.buf
 }
 
-func appendKeys(args []any, path []JSONStep) []any {
+// args collects a statement's arguments in the form AppendArgs describes.
+type args struct {
+	vals [][]byte
+	buf  []byte // the computed values' text
+}
+
+// emptyText is the empty string as an argument (a nil slice is NULL).
+var emptyText = []byte{}
+
+// str appends s without copying it.
+func (a *args) str(s string) {
+	if s == "" {
+		a.vals = append(a.vals, emptyText)
+		return
+	}
+	a.vals = append(a.vals, unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// limit appends the argument of LIMIT n: NULL (LIMIT ALL) when n < 0.
+func (a *args) limit(n int64) {
+	if n < 0 {
+		a.vals = append(a.vals, nil)
+		return
+	}
+	a.num(n)
+}
+
+// num appends n in decimal.
+func (a *args) num(n int64) {
+	start := len(a.buf)
+	a.buf = strconv.AppendInt(a.buf, n, 10)
+	a.computed(start)
+}
+
+// computed appends a.buf[start:] as an argument. The full slice expression
+// keeps an append to one value from overwriting the next; a value stays
+// valid when a.buf grows into a new array.
+func (a *args) computed(start int) {
+	end := len(a.buf)
+	if start == end {
+		a.vals = append(a.vals, emptyText)
+		return
+	}
+	a.vals = append(a.vals, a.buf[start:end:end])
+}
+
+// filter appends the argument of e's operand: the in-list as an array
+// literal, a LIKE pattern with '*' as '%', else the value. Operator "is"
+// has none.
+func (a *args) filter(e *OpExpr) {
+	switch e.Op {
+	case OpIs:
+	case OpIn:
+		start := len(a.buf)
+		a.buf = appendArrayLiteral(a.buf, e.List)
+		a.computed(start)
+	case OpLike, OpILike:
+		if strings.IndexByte(e.Value, '*') < 0 {
+			a.str(e.Value)
+			return
+		}
+		start := len(a.buf)
+		for i := 0; i < len(e.Value); i++ {
+			if c := e.Value[i]; c == '*' {
+				a.buf = append(a.buf, '%')
+			} else {
+				a.buf = append(a.buf, c)
+			}
+		}
+		a.computed(start)
+	default:
+		a.str(e.Value)
+	}
+}
+
+func (a *args) keys(path []JSONStep) {
 	for _, st := range path {
-		args = append(args, st.Key)
+		a.str(st.Key)
 	}
-	return args
 }
 
-func appendFilterArgs(args []any, f *Filter) []any {
+func (a *args) filterArgs(f *Filter) {
 	if f.Expr.Op.isFts() && f.Expr.HasLang {
-		args = append(args, f.Expr.Lang)
+		a.str(f.Expr.Lang)
 	}
-	args = appendKeys(args, f.Field.JSON)
-	if v, ok := filterValue(&f.Expr); ok {
-		args = append(args, v)
-	}
-	return args
+	a.keys(f.Field.JSON)
+	a.filter(&f.Expr)
 }
 
-func appendLogicArgs(args []any, l *Logic) []any {
+func (a *args) logicArgs(l *Logic) {
 	if l.Leaf != nil {
-		return appendFilterArgs(args, l.Leaf)
+		a.filterArgs(l.Leaf)
+		return
 	}
 	for i := range l.Children {
-		args = appendLogicArgs(args, &l.Children[i])
+		a.logicArgs(&l.Children[i])
 	}
-	return args
 }

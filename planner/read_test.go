@@ -48,7 +48,7 @@ func TestReadStatement(t *testing.T) {
 	if st.SQL != want {
 		t.Errorf("got\n%s\nwant\n%s", st.SQL, want)
 	}
-	if wantArgs := []any{"1990", "%the%", "10", "0"}; !reflect.DeepEqual(st.Args, wantArgs) {
+	if wantArgs := []any{"1990", "%the%", "10", "0"}; !reflect.DeepEqual(anyArgs(st.Args), wantArgs) {
 		t.Errorf("args %q", st.Args)
 	}
 
@@ -129,7 +129,7 @@ func TestReadSQL(t *testing.T) {
 			t.Errorf("%s:\n got  %s\n want %s", c.query, got, c.source)
 		}
 		if len(st.Args) != 0 || len(c.args) != 0 {
-			if !reflect.DeepEqual(st.Args, c.args) {
+			if !reflect.DeepEqual(anyArgs(st.Args), c.args) {
 				t.Errorf("%s: args %q, want %q", c.query, st.Args, c.args)
 			}
 		}
@@ -149,7 +149,7 @@ func TestReadMaxRows(t *testing.T) {
 	}
 	for _, c := range cases {
 		st := plan(t, c.query, "films", ReadOptions{MaxRows: 100})
-		if !strings.HasSuffix(source(t, st.SQL), " LIMIT $1 OFFSET $2") || !reflect.DeepEqual(st.Args, c.args) {
+		if !strings.HasSuffix(source(t, st.SQL), " LIMIT $1 OFFSET $2") || !reflect.DeepEqual(anyArgs(st.Args), c.args) {
 			t.Errorf("%s: %s %q", c.query, st.SQL, st.Args)
 		}
 	}
@@ -258,12 +258,89 @@ func TestBindMatchesBuilder(t *testing.T) {
 				continue
 			}
 			b.read(q, o)
-			if got := p.Bind(q); !sameArgs(got, b.args) {
-				t.Errorf("%s: Bind %q, builder %q", qs, got, b.args)
+			if got := bindArgs(p, q); !sameArgs(got, anyArgs(b.args.vals)) {
+				t.Errorf("%s: Bind %q, builder %q", qs, got, anyArgs(b.args.vals))
 			}
-			if n := strings.Count(p.SQL, "$"); n < len(b.args) {
-				t.Errorf("%s: %d placeholders for %d args", qs, n, len(b.args))
+			if n := strings.Count(p.SQL, "$"); n < len(b.args.vals) {
+				t.Errorf("%s: %d placeholders for %d args", qs, n, len(b.args.vals))
 			}
+		}
+	}
+}
+
+// AppendArgs into reused slices gives what it gives into fresh ones, for
+// one query after another; computed values (limits, LIKE patterns,
+// in-lists) survive the scratch buffer's growth; NULL and the empty string
+// stay apart.
+func TestAppendArgsReuse(t *testing.T) {
+	s := embedSchema()
+	queries := append([]string{
+		benchQuery,
+		"title=eq.&id=in.(1,2,3)&title=like.*a*b*&offset=5",
+		"select=title,roles(character)&roles.character=in.(a,b,\"c,d\")&roles.limit=1000&title=ilike.x*&limit=123456",
+		"id=in.()&title=eq.&limit=0",
+	}, embedQueries...)
+	var args [][]byte
+	var scratch []byte
+	for _, o := range []ReadOptions{{Schema: "test"}, {Schema: "test", MaxRows: 7, Count: CountExact}, {Schema: "test", Count: CountPlanned}} {
+		for _, qs := range queries {
+			q := mustParse(t, qs)
+			p, err := NewReadPlan(q, s, "films", o)
+			if err != nil {
+				t.Fatalf("%s: %v", qs, err)
+			}
+			args, scratch = p.AppendArgs(args[:0], scratch[:0], q)
+			if got, want := anyArgs(args), bindArgs(p, q); !sameArgs(got, want) {
+				t.Errorf("%s %+v: reused %q, fresh %q", qs, o, got, want)
+			}
+			args, scratch = p.AppendExplainArgs(args[:0], scratch[:0], q)
+			if got, want := anyArgs(args), explainArgs(p, q); !sameArgs(got, want) {
+				t.Errorf("%s %+v: reused explain %q, fresh %q", qs, o, got, want)
+			}
+		}
+	}
+
+	q := mustParse(t, "title=eq.&offset=5")
+	p, err := NewReadPlan(q, s, "films", ReadOptions{Schema: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, _ = p.AppendArgs(nil, nil, q)
+	if len(args) != 3 || args[0] == nil || len(args[0]) != 0 || args[1] != nil || string(args[2]) != "5" {
+		t.Errorf("args %q (nil: %v %v)", args, args[0] == nil, args[1] == nil)
+	}
+	if got := anyArgs(args); !reflect.DeepEqual(got, []any{"", nil, "5"}) {
+		t.Errorf("args %q", got)
+	}
+}
+
+// Binding a cached plan allocates nothing once the caller's slices have
+// grown, embeds and count queries included.
+func TestAppendArgsAllocations(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("allocation counts are inflated under -race")
+	}
+	s := embedSchema()
+	queries := append([]string{
+		benchQuery,
+		"id=in.(1,2,3)&title=like.*a*&or=(id.eq.1,and(year.gt.2,title.fts(english).x))&limit=1000&offset=20000",
+	}, embedQueries...)
+	for _, qs := range queries {
+		q := mustParse(t, qs)
+		o := ReadOptions{Schema: "test", MaxRows: 500, Count: CountEstimated}
+		p, err := NewReadPlan(q, s, "films", o)
+		if err != nil {
+			t.Fatalf("%s: %v", qs, err)
+		}
+		var args, explain [][]byte
+		var scratch []byte
+		bind := func() {
+			args, scratch = p.AppendArgs(args[:0], scratch[:0], q)
+			explain, scratch = p.AppendExplainArgs(explain[:0], scratch, q)
+		}
+		bind()
+		if n := testing.AllocsPerRun(100, bind); n != 0 {
+			t.Errorf("%s: %v allocations", qs, n)
 		}
 	}
 }

@@ -83,7 +83,7 @@ func TestShapeKeys(t *testing.T) {
 		}
 		// A plan built for one binds the other.
 		pa, _ := NewReadPlan(a, testSchema(), "films", o)
-		if got, want := pa.Bind(b), sb.Args; len(got) != len(want) {
+		if got, want := bindArgs(pa, b), sb.Args; len(got) != len(want) {
 			t.Errorf("%s: cross bind %q vs %q", p[1], got, want)
 		}
 	}

@@ -19,39 +19,31 @@ func appendIdent(dst []byte, name string) []byte {
 	return append(dst, '"')
 }
 
-// arrayLiteral renders values as a PostgreSQL array literal, every element
-// double-quoted with backslash escapes; NULs are dropped. It is sent as a
-// bind parameter, never spliced into SQL.
-func arrayLiteral(vals []string) string {
+// appendArrayLiteral appends values as a PostgreSQL array literal, every
+// element double-quoted with backslash escapes; NULs are dropped. It is
+// sent as a bind parameter, never spliced into SQL.
+func appendArrayLiteral(dst []byte, vals []string) []byte {
 	if len(vals) == 1 && vals[0] == "" {
-		return "{}" // in.() : PostgREST compares with an empty array
+		return append(dst, "{}"...) // in.() : PostgREST compares with an empty array
 	}
-	n := 2
-	for _, v := range vals {
-		n += len(v) + 3
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteByte('{')
+	dst = append(dst, '{')
 	for i, v := range vals {
 		if i > 0 {
-			b.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		b.WriteByte('"')
+		dst = append(dst, '"')
 		for j := 0; j < len(v); j++ {
 			switch c := v[j]; c {
 			case '\\', '"':
-				b.WriteByte('\\')
-				b.WriteByte(c)
+				dst = append(dst, '\\', c)
 			case 0:
 			default:
-				b.WriteByte(c)
+				dst = append(dst, c)
 			}
 		}
-		b.WriteByte('"')
+		dst = append(dst, '"')
 	}
-	b.WriteByte('}')
-	return b.String()
+	return append(dst, '}')
 }
 
 // multiWordTypes are SQL type names made of several words, which a cast

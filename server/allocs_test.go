@@ -16,9 +16,9 @@ import (
 
 // The request path before the database allocates nothing of its own once
 // the exchange has warmed up: routing, authentication (token cache hit),
-// parsing into the reused Query, the plan-cache key and the settings with
-// the legacy per-name GUCs. (Binding and pgx are measured by the handler
-// benchmarks.)
+// parsing into the reused Query, the plan-cache key, binding the
+// arguments and the settings with the legacy per-name GUCs. (pgx and
+// fasthttp are measured by the handler benchmarks.)
 func TestRequestPathAllocations(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		t.Skip("allocation counts are inflated under -race")
@@ -54,9 +54,11 @@ func TestRequestPathAllocations(t *testing.T) {
 		if err := planner.ParseQueryInto(&x.q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.readPlan(x, &x.q, s.Schema(), x.target, o); err != nil {
+		plan, err := s.readPlan(x, &x.q, s.Schema(), x.target, o)
+		if err != nil {
 			t.Fatal(err)
 		}
+		x.req.Params, x.args = plan.AppendArgs(x.req.Params, x.args, &x.q)
 		x.set("transaction_read_only", "on")
 		s.fillSettings(&ctx, x, rt, ctx.Method())
 	}
@@ -66,6 +68,65 @@ func TestRequestPathAllocations(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, step); n != 0 {
 		t.Fatalf("%v allocations per request", n)
+	}
+}
+
+// The planner side of a plan-cache hit allocates nothing once the
+// exchange has warmed up: parsing into the reused Query, the plan-cache key
+// and lookup (readPlan), and binding the arguments of the statement and of
+// the count estimate into the exchange's slices, computed arguments
+// (limits, LIKE patterns) included. (Embeds, in-lists and logic trees are
+// left out: the parser allocates their children, lists and trees; their
+// binding alone is checked in planner's TestAppendArgsAllocations.)
+func TestPlanCacheHitAllocations(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("allocation counts are inflated under -race")
+	}
+	s := newTestServer(t)
+	for _, c := range []struct {
+		query string
+		o     planner.ReadOptions
+	}{
+		{"id=eq.4", planner.ReadOptions{Schema: "api"}},
+		{"select=id,task,done&done=is.false&due=lt.2030-01-01&order=due.desc&limit=50", planner.ReadOptions{Schema: "api"}},
+		{"select=id,task&id=gt.123&order=id.asc&limit=1000&offset=20000", planner.ReadOptions{Schema: "api", MaxRows: 500}},
+		{"task=like.*a*&task=not.ilike.*b&limit=10", planner.ReadOptions{Schema: "api", Count: planner.CountExact}},
+		{"task=neq.x&offset=3", planner.ReadOptions{Schema: "api", MaxRows: 100, Count: planner.CountEstimated}},
+		{"id=gte.2", planner.ReadOptions{Schema: "api", Count: planner.CountPlanned}},
+	} {
+		x := new(exchange)
+		raw := []byte(c.query) // as fasthttp's request memory
+		var params []string
+		step := func() {
+			x.reset()
+			x.rawQuery = raw
+			if err := planner.ParseQueryInto(&x.q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
+				t.Fatal(err)
+			}
+			plan, err := s.readPlan(x, &x.q, s.Schema(), "todos", c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.req.Params, x.args = plan.AppendArgs(x.req.Params, x.args, &x.q)
+			if plan.Count.NeedsExplain() {
+				x.req.ExplainParams, x.args = plan.AppendExplainArgs(x.req.ExplainParams, x.args, &x.q)
+			}
+		}
+		step()
+		for _, p := range x.req.Params {
+			params = append(params, string(p))
+		}
+		if len(params) == 0 || (c.o.Count.NeedsExplain() != (len(x.req.ExplainParams) > 0)) {
+			t.Fatalf("%s: params %q, explain %q", c.query, params, x.req.ExplainParams)
+		}
+		if n := testing.AllocsPerRun(100, step); n != 0 {
+			t.Errorf("%s: %v allocations per request", c.query, n)
+		}
+		for i, p := range x.req.Params {
+			if string(p) != params[i] {
+				t.Errorf("%s: param %d %q, first time %q", c.query, i, p, params[i])
+			}
+		}
 	}
 }
 

@@ -29,6 +29,10 @@ type exchange struct {
 	rawQuery []byte
 	auth     auth.Result
 	rd       readState // the read path's scratch (range.go)
+	// args holds the computed statement arguments (limits, patterns,
+	// in-lists) that req.Params and req.ExplainParams point into; the
+	// others alias rawQuery (planner.Plan.AppendArgs).
+	args []byte
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -37,9 +41,10 @@ func (x *exchange) reset() {
 	x.req.ResetSettings()
 	x.req.PreRequest = ""
 	x.req.SQL = ""
-	x.req.Args = nil
+	x.req.Params = x.req.Params[:0]
 	x.req.Explain = ""
-	x.req.ExplainArgs = nil
+	x.req.ExplainParams = x.req.ExplainParams[:0]
+	x.args = x.args[:0]
 	x.buf = x.buf[:0]
 	x.rawQuery = nil
 	x.auth = auth.Result{}
@@ -151,12 +156,12 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err 
 	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
-	x.req.Args = plan.Bind(q)
+	x.req.Params, x.args = plan.AppendArgs(x.req.Params, x.args, q)
 	if plan.Count.NeedsExplain() {
 		// The row estimate comes from EXPLAIN of the count query, in
 		// the same pipeline: still one round trip.
 		x.req.Explain = plan.ExplainSQL
-		x.req.ExplainArgs = plan.BindExplain(q)
+		x.req.ExplainParams, x.args = plan.AppendExplainArgs(x.req.ExplainParams, x.args, q)
 	}
 	// Not the RequestCtx: pgx would watch it with a goroutine per request,
 	// and it races with the server's shutdown. wire bounds the wait for a

@@ -35,23 +35,23 @@ type Request struct {
 	// (db-pre-request); empty for none.
 	PreRequest string
 	// SQL is the main statement; it returns exactly one row whose columns
-	// are the fields of Result, in order, all as text. Args are its
-	// parameters: strings (sent as text of unknown type, so PostgreSQL
-	// infers each type from its context) or nil for NULL.
-	SQL  string
-	Args []any
+	// are the fields of Result, in order, all as text. Params are its
+	// parameters in text format, sent with an unspecified type so that
+	// PostgreSQL infers each type from its context: a nil slice is NULL,
+	// an empty non-nil one the empty string. Run only reads them, and
+	// not after it returns; the caller keeps the slice to reuse it.
+	SQL    string
+	Params [][]byte
 	// Explain, when set, is a statement (an EXPLAIN) run in the same
-	// pipeline before SQL; the first column of its first row is
-	// Result.Explain.
-	Explain     string
-	ExplainArgs []any
+	// pipeline before SQL, with ExplainParams; the first column of its
+	// first row is Result.Explain.
+	Explain       string
+	ExplainParams [][]byte
 
 	// scratch, reused when the Request is
-	params        [][]byte
-	explainParams [][]byte
-	explain       []byte
-	arrays        []byte
-	result        Result
+	explain []byte
+	arrays  []byte
+	result  Result
 }
 
 // ResetSettings removes every setting.
@@ -154,13 +154,6 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 	r.arrays = append(append(append(r.arrays, '{'), r.values...), '}')
 	settingsParams := [2][]byte{r.arrays[:namesEnd], r.arrays[namesEnd:]}
 
-	if r.params, err = appendParams(r.params[:0], r.Args); err != nil {
-		return err
-	}
-	if r.explainParams, err = appendParams(r.explainParams[:0], r.ExplainArgs); err != nil {
-		return err
-	}
-
 	for attempt := 0; ; attempt++ {
 		// Rare: forget them all, rather than track use, when there are
 		// too many or after a schema reload.
@@ -191,31 +184,6 @@ func forgetStatements(ctx context.Context, conn *pgx.Conn, st *connState) error 
 // run sends the request's pipeline once. stale reports an error that a
 // fresh preparation of the same statements may not have: the caller may
 // retry.
-var emptyValue = []byte{}
-
-// appendParams converts statement arguments to the wire's text values,
-// without copying strings.
-func appendParams(dst [][]byte, args []any) ([][]byte, error) {
-	for _, a := range args {
-		switch v := a.(type) {
-		case nil:
-			dst = append(dst, nil)
-		case string:
-			if v == "" {
-				// Not a nil slice: that would be sent as NULL.
-				dst = append(dst, emptyValue)
-				continue
-			}
-			dst = append(dst, unsafe.Slice(unsafe.StringData(v), len(v)))
-		case []byte:
-			dst = append(dst, v)
-		default:
-			return dst, fmt.Errorf("wire: unsupported argument type %T", a)
-		}
-	}
-	return dst, nil
-}
-
 func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, fn func(*Result) error) (stale bool, err error) {
 	var steps [4]step
 	n := 0
@@ -239,9 +207,9 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 	explainStep := -1
 	if r.Explain != "" {
 		explainStep = n
-		send(r.Explain, r.explainParams)
+		send(r.Explain, r.ExplainParams)
 	}
-	send(r.SQL, r.params)
+	send(r.SQL, r.Params)
 	if err := pl.Sync(); err != nil {
 		pl.Close()
 		return false, classify(err)
