@@ -38,23 +38,8 @@ func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
 	b.str(" FROM ")
 	b.embedFrom(n, parentAlias, parentRel)
 	b.joins(q, items, n, maxRows)
-	first := true
-	where := func() {
-		if first {
-			b.str(" WHERE ")
-			first = false
-		} else {
-			b.str(" AND ")
-		}
-	}
-	for _, i := range n.filters {
-		where()
-		b.filter(&q.Filters[i])
-	}
-	for _, i := range n.logic {
-		where()
-		b.logic(&q.Logic[i].Tree)
-	}
+	where := b.whereClause()
+	b.nodeConditions(q, n, where)
 	b.joinConditions(n, parentAlias, parentRel, where)
 	b.orderBy(q, n)
 	if n.rng >= 0 || maxRows > 0 {
@@ -531,15 +516,7 @@ func (b *builder) countExists(q *Query, c *node) {
 	b.cur, b.rel, b.alias = c, c.rel, c.fromAlias
 	b.str("EXISTS (SELECT 1 FROM ")
 	b.embedFrom(c, parentAlias, parentRel)
-	first := true
-	where := func() {
-		if first {
-			b.str(" WHERE ")
-			first = false
-		} else {
-			b.str(" AND ")
-		}
-	}
+	where := b.whereClause()
 	for _, i := range c.filters {
 		where()
 		b.countFilter(q, &q.Filters[i])

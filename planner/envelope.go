@@ -276,15 +276,7 @@ func (b *builder) isBytea(q *Query) bool {
 func (b *builder) countSource(q *Query) {
 	b.str("SELECT 1 FROM ")
 	b.qualified()
-	first := true
-	where := func() {
-		if first {
-			b.str(" WHERE ")
-			first = false
-		} else {
-			b.str(" AND ")
-		}
-	}
+	where := b.whereClause()
 	b.countConditions(q, where)
 }
 

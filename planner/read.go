@@ -215,6 +215,32 @@ func (b *builder) field(f Field) {
 	}
 }
 
+// whereClause returns the separator of a WHERE clause: its first call
+// appends " WHERE ", the later ones " AND ".
+func (b *builder) whereClause() func() {
+	first := true
+	return func() {
+		if first {
+			b.str(" WHERE ")
+			first = false
+		} else {
+			b.str(" AND ")
+		}
+	}
+}
+
+// nodeConditions appends the filters and logic trees of node n.
+func (b *builder) nodeConditions(q *Query, n *node, where func()) {
+	for _, i := range n.filters {
+		where()
+		b.filter(&q.Filters[i])
+	}
+	for _, i := range n.logic {
+		where()
+		b.logic(&q.Logic[i].Tree)
+	}
+}
+
 func (b *builder) read(q *Query, o ReadOptions) {
 	if b.tree == nil {
 		t, err := planTree(q, nil, b.rel, o.Schema, o.LegacyTargetNames)
@@ -230,23 +256,8 @@ func (b *builder) read(q *Query, o ReadOptions) {
 	b.str(" FROM ")
 	b.qualified()
 	b.joins(q, q.Select, root, o.MaxRows)
-	first := true
-	where := func() {
-		if first {
-			b.str(" WHERE ")
-			first = false
-		} else {
-			b.str(" AND ")
-		}
-	}
-	for _, i := range root.filters {
-		where()
-		b.filter(&q.Filters[i])
-	}
-	for _, i := range root.logic {
-		where()
-		b.logic(&q.Logic[i].Tree)
-	}
+	where := b.whereClause()
+	b.nodeConditions(q, root, where)
 	b.orderBy(q, root)
 	if q.HasRange || o.MaxRows > 0 {
 		b.limitParams(limitOffset(q, o.MaxRows))
