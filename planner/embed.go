@@ -208,6 +208,9 @@ func planTree(q *Query, s *cache.Schema, rel *cache.Relation, schema string, leg
 	if err := checkNode(root, q); err != nil {
 		return nil, err
 	}
+	if err := checkEmbedOps(root, q); err != nil {
+		return nil, err
+	}
 	if err := checkAggregates(q.Select); err != nil {
 		return nil, err
 	}
@@ -347,7 +350,55 @@ func (n *node) embedFilter(f *Filter) *node {
 	return n.child(f.Field.Name)
 }
 
+// checkEmbedOps rejects a filter on an embed's name with an operator
+// other than is.null (PGRST120). As in PostgREST v16, a name that is also
+// a column of the relation filters that column instead.
+func checkEmbedOps(n *node, q *Query) error {
+	bad := func(f *Filter) error {
+		if len(f.Field.JSON) > 0 || (f.Expr.Op == OpIs && f.Expr.Is == IsNull) ||
+			n.child(f.Field.Name) == nil || n.rel == nil || n.rel.Column(f.Field.Name) != nil {
+			return nil
+		}
+		return errBadEmbedOp(f.Field.Name)
+	}
+	var walk func(l *Logic) error
+	walk = func(l *Logic) error {
+		if l.Leaf != nil {
+			return bad(l.Leaf)
+		}
+		for i := range l.Children {
+			if err := walk(&l.Children[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, i := range n.filters {
+		if err := bad(&q.Filters[i]); err != nil {
+			return err
+		}
+	}
+	for _, i := range n.logic {
+		if err := walk(&q.Logic[i].Tree); err != nil {
+			return err
+		}
+	}
+	for _, c := range n.children {
+		if err := checkEmbedOps(c, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Errors of embedding.
+
+// errBadEmbedOp is PGRST120.
+func errBadEmbedOp(name string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "PGRST120",
+		Message: "Bad operator on the '" + name + "' embedded resource",
+		Details: "Only is null or not is null filters are allowed on embedded resources"}
+}
 
 // errNoRelBetween is PGRST200.
 func errNoRelBetween(s *cache.Schema, schema, parent, child, hint string) *Error {

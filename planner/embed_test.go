@@ -240,16 +240,17 @@ func TestEmbedLegacyTargetNames(t *testing.T) {
 	}
 }
 
-// Only is.null tests an embed; other operators on its name filter the
-// column of that name.
+// Only is.null tests an embed. Another operator on its name is PGRST120,
+// unless the relation has a column of that name: then it filters the
+// column, as in PostgREST v16.
 func TestEmbedNameFilters(t *testing.T) {
 	s := embedSchema()
 	cases := []struct{ query, want string }{
-		{"select=title,directors(name)&directors=eq.1", `"test"."films"."directors" = $1`},
-		{"select=title,directors(name)&directors=is.not_null", `"test"."films"."directors" IS NOT NULL`},
 		{"select=title,directors(name)&directors=is.null", `"films_directors_1" IS NOT DISTINCT FROM NULL`},
 		{"select=title,directors(name)&directors=not.is.null", `"films_directors_1" IS DISTINCT FROM NULL`},
-		{"select=title,roles(*)&or=(roles.eq.1,roles.is.null)", `("test"."films"."roles" = $1 OR "films_roles_1" IS NOT DISTINCT FROM NULL)`},
+		{"select=title,director_id(name)&director_id=eq.1", `"test"."films"."director_id" = $1`},
+		{"select=title,director_id(name)&or=(director_id.eq.1,director_id.is.null)",
+			`("test"."films"."director_id" = $1 OR "films_director_id_1" IS NOT DISTINCT FROM NULL)`},
 	}
 	for _, c := range cases {
 		st, err := PlanRead(mustParse(t, c.query), s, "films", ReadOptions{Schema: "test"})
@@ -259,6 +260,17 @@ func TestEmbedNameFilters(t *testing.T) {
 		}
 		if !strings.Contains(st.SQL, c.want) {
 			t.Errorf("%s: no %s in\n%s", c.query, c.want, st.SQL)
+		}
+	}
+	for _, query := range []string{
+		"select=title,directors(name)&directors=eq.1",
+		"select=title,directors(name)&directors=is.not_null",
+		"select=title,roles(*)&or=(roles.eq.1,roles.is.null)",
+		"select=title,roles(*,actors(*))&roles.actors=gt.1",
+	} {
+		_, err := PlanRead(mustParse(t, query), s, "films", ReadOptions{Schema: "test"})
+		if e, ok := err.(*Error); !ok || e.Code != "PGRST120" {
+			t.Errorf("%s: got %v, want PGRST120", query, err)
 		}
 	}
 }

@@ -206,14 +206,15 @@ func TestEmbedErrors(t *testing.T) {
 		{"related order on to-many", "/directors?select=last_name,films(title)&order=films(title)", 400,
 			`{"code":"PGRST118","details":"'directors' and 'films' do not form a many-to-one or one-to-one relationship",
 			  "hint":null,"message":"A related order on 'films' is not possible"}`},
-		// As in PostgREST v16, only is.null tests an embed: any other
-		// operator filters a column of that name (none here).
+		// Only is.null tests an embed; any other operator on a name that
+		// is not also a column is PGRST120 (a column of that name is
+		// filtered instead, see TestConfColumnNamedLikeEmbed).
 		{"other operator on an embed", "/films?select=title,directors(last_name)&directors=eq.1", 400,
-			`{"code":"42703","details":null,"hint":"Perhaps you meant to reference the column \"films.director_id\".",
-			  "message":"column films.directors does not exist"}`},
+			`{"code":"PGRST120","details":"Only is null or not is null filters are allowed on embedded resources",
+			  "hint":null,"message":"Bad operator on the 'directors' embedded resource"}`},
 		{"other operator on an embed in or", "/films?select=title,directors(last_name)&or=(directors.gt.1,id.eq.1)", 400,
-			`{"code":"42703","details":null,"hint":"Perhaps you meant to reference the column \"films.director_id\".",
-			  "message":"column films.directors does not exist"}`},
+			`{"code":"PGRST120","details":"Only is null or not is null filters are allowed on embedded resources",
+			  "hint":null,"message":"Bad operator on the 'directors' embedded resource"}`},
 	})
 }
 
