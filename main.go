@@ -258,15 +258,16 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		app[i] = [2]string{s.Name, s.Value}
 	}
 	return server.Options{
-		Schemas:           cfg.DBSchemas,
-		ExtraSearchPath:   cfg.DBExtraSearchPath,
-		PreRequest:        cfg.DBPreRequest,
-		MaxRows:           cfg.DBMaxRows,
-		AppSettings:       app,
-		LegacyGUCs:        cfg.DBUseLegacyGUCs,
-		Auth:              v,
-		Version:           control.Version,
-		LegacyTargetNames: cfg.Bool("url-use-legacy-target-names"),
+		Schemas:            cfg.DBSchemas,
+		ExtraSearchPath:    cfg.DBExtraSearchPath,
+		PreRequest:         cfg.DBPreRequest,
+		MaxRows:            cfg.DBMaxRows,
+		AppSettings:        app,
+		LegacyGUCs:         cfg.DBUseLegacyGUCs,
+		Auth:               v,
+		Version:            control.Version,
+		LegacyTargetNames:  cfg.Bool("url-use-legacy-target-names"),
+		CORSAllowedOrigins: cfg.Get("server-cors-allowed-origins"),
 	}, nil
 }
 

@@ -56,6 +56,13 @@ func (x *exchange) set(name, value string) { x.req.Set(name, value) }
 // respond. Each stage returns an error that becomes PostgREST's error body.
 func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
+	rt := s.opts.Load()
+	allowOrigin, creds, cors := rt.cors.allow(&ctx.Request.Header) // cors.go
+	if cors && bytes.Equal(ctx.Method(), []byte("OPTIONS")) && writePreflight(ctx, allowOrigin, creds) {
+		s.stats.countStatus(ctx.Response.StatusCode())
+		s.logAccess(ctx, start)
+		return
+	}
 	x := exchanges.Get().(*exchange)
 	x.reset()
 	authed, err := s.serve(ctx, x)
@@ -65,6 +72,9 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		// As PostgREST, on every response but errors, unless the
 		// database set its own (response.headers).
 		ctx.Response.Header.Set("Vary", "Accept, Prefer, Range")
+	}
+	if cors && !bytes.Equal(ctx.Method(), []byte("OPTIONS")) {
+		addCORSHeaders(&ctx.Response.Header, allowOrigin, creds)
 	}
 	exchanges.Put(x)
 	s.stats.countStatus(ctx.Response.StatusCode()) // metrics.go

@@ -318,6 +318,8 @@ func writeOptions(ctx *fasthttp.RequestCtx, sc *cache.Schema, schema, target str
 		}
 	}
 	ctx.SetStatusCode(200)
+	// As PostgREST, whatever server-cors-allowed-origins says: this is not
+	// the CORS answer (a preflight never gets here, see cors.go).
 	ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
 	ctx.Response.Header.Set("Allow", allow)
 	return nil

@@ -40,6 +40,9 @@ type Options struct {
 	// and limits may name an aliased embed by its relation (with a
 	// Warning header).
 	LegacyTargetNames bool
+	// CORSAllowedOrigins is server-cors-allowed-origins: the accepted
+	// origins, comma separated; empty accepts any origin (cors.go).
+	CORSAllowedOrigins string
 }
 
 // runtime is Options with the parts derived once per configuration.
@@ -47,6 +50,7 @@ type runtime struct {
 	Options
 	searchPath    string // quoted identifier list
 	preRequestSQL string
+	cors          corsPolicy
 }
 
 // Server serves the API.
@@ -104,6 +108,7 @@ func (s *Server) SetOptions(o Options) {
 	if o.PreRequest != "" {
 		rt.preRequestSQL = "select " + quoteQualified(o.PreRequest) + "()"
 	}
+	rt.cors = newCORSPolicy(o.CORSAllowedOrigins)
 	s.opts.Store(rt)
 }
 
