@@ -65,7 +65,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	}
 	x := exchanges.Get().(*exchange)
 	x.reset()
-	authed, err := s.serve(ctx, x)
+	authed, err := s.serve(ctx, x, rt)
 	if err != nil {
 		writeError(ctx, toAPIError(err, authed))
 	} else if len(ctx.Response.Header.Peek("Vary")) == 0 {
@@ -81,8 +81,9 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	s.logAccess(ctx, start)
 }
 
-func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) (authed bool, err error) {
-	rt := s.opts.Load()
+// serve runs a request under one configuration, rt, loaded once by
+// Handle: a reload in between never mixes two configurations.
+func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime) (authed bool, err error) {
 	method := ctx.Method()
 	head := bytes.Equal(method, []byte("HEAD"))
 	get := bytes.Equal(method, []byte("GET"))
