@@ -488,27 +488,7 @@ func (b *builder) countFilter(q *Query, f *Filter) {
 	b.countExists(q, c)
 }
 
-func (b *builder) countLogic(q *Query, l *Logic) {
-	if l.Leaf != nil {
-		b.countFilter(q, l.Leaf)
-		return
-	}
-	if l.Not {
-		b.str("NOT ")
-	}
-	b.str("(")
-	for i := range l.Children {
-		if i > 0 {
-			if l.Or {
-				b.str(" OR ")
-			} else {
-				b.str(" AND ")
-			}
-		}
-		b.countLogic(q, &l.Children[i])
-	}
-	b.str(")")
-}
+func (b *builder) countLogic(q *Query, l *Logic) { b.logicTree(l, q) }
 
 // countExists appends EXISTS (SELECT 1 FROM embed c WHERE ...).
 func (b *builder) countExists(q *Query, c *node) {

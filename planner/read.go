@@ -398,9 +398,17 @@ func (b *builder) filter(f *Filter) {
 	}
 }
 
-func (b *builder) logic(l *Logic) {
+func (b *builder) logic(l *Logic) { b.logicTree(l, nil) }
+
+// logicTree appends a logic tree; its leaves are filters, or count
+// conditions when q is set (countFilter).
+func (b *builder) logicTree(l *Logic, q *Query) {
 	if l.Leaf != nil {
-		b.filter(l.Leaf)
+		if q != nil {
+			b.countFilter(q, l.Leaf)
+		} else {
+			b.filter(l.Leaf)
+		}
 		return
 	}
 	if l.Not {
@@ -415,7 +423,7 @@ func (b *builder) logic(l *Logic) {
 				b.str(" AND ")
 			}
 		}
-		b.logic(&l.Children[i])
+		b.logicTree(&l.Children[i], q)
 	}
 	b.str(")")
 }
