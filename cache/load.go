@@ -65,6 +65,15 @@ type catalogDoc struct {
 	Views      []viewDoc     `json:"views"`
 	Computed   []computedDoc `json:"computed"`
 	Media      []mediaDoc    `json:"media"`
+	Reps       []repDoc      `json:"reps"`
+}
+
+// repDoc is a domain representation: a cast and its function.
+type repDoc struct {
+	Source string `json:"source"`
+	Target string `json:"target"`
+	Schema string `json:"schema"`
+	Name   string `json:"name"`
 }
 
 type schemaDoc struct {
@@ -161,10 +170,20 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 		return nil, &SchemaNotFoundError{Names: missing}
 	}
 
+	s.Representations = make(map[RepKey]QName, len(d.Reps))
+	for _, rd := range d.Reps {
+		s.Representations[RepKey{rd.Source, rd.Target}] = QName{rd.Schema, rd.Name}
+	}
 	for i := range d.Relations {
 		r, err := d.Relations[i].build()
 		if err != nil {
 			return nil, err
+		}
+		if len(s.Representations) > 0 {
+			for _, c := range r.Columns {
+				c.ToJSON = s.Representations[RepKey{c.Type, "json"}]
+				c.FromText = s.Representations[RepKey{"text", c.Type}]
+			}
 		}
 		s.Relations[QName{r.Schema, r.Name}] = r
 	}

@@ -35,6 +35,12 @@ type Schema struct {
 	// MediaHandlers are the aggregates that render a read's body in a media
 	// type named by their return domain. See media.go.
 	MediaHandlers map[MediaKey]*MediaHandler
+	// Representations are the domain representations (PostgREST's data
+	// representations): implicit casts through a function from a domain to
+	// json or text, or from json or text to a domain. The columns of
+	// Relations carry the ones that apply to them (Column.ToJSON and
+	// Column.FromText).
+	Representations map[RepKey]QName
 	// PgVersion is server_version_num, e.g. 150018.
 	PgVersion int
 	// PgVersionText is the human-readable server version.
@@ -95,6 +101,18 @@ type Column struct {
 	MaxLen int
 	// Enum lists the labels when the column's type is an enum.
 	Enum []string
+	// ToJSON is the function of the cast from the column's domain to json
+	// (the value's representation in a body), FromText the one from text
+	// to the domain (a filter value's parser); empty Name when none.
+	ToJSON   QName
+	FromText QName
+}
+
+// RepKey names a domain representation by its cast's source and target
+// types, each as format_type() writes it outside any search_path
+// ("public.color", "json", "text").
+type RepKey struct {
+	Source, Target string
 }
 
 // ForeignKey is a foreign key constraint from a relation to another.

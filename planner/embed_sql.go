@@ -68,7 +68,7 @@ func embedLimitOffset(q *Query, n *node, maxRows int64) (limit, offset int64) {
 // output columns of its embeds ("*" when it has neither).
 func (b *builder) selectList(q *Query, items []SelectItem, n *node) {
 	if n.noFields && len(n.children) == 0 {
-		b.column("*")
+		b.star()
 		return
 	}
 	first := true
@@ -90,7 +90,7 @@ func (b *builder) selectList(q *Query, items []SelectItem, n *node) {
 			// A to-many spread aggregates each column: name them.
 			for _, c := range n.rel.Columns {
 				sep()
-				b.column(c.Name)
+				b.outColumn(c)
 			}
 			continue
 		}

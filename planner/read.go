@@ -277,24 +277,94 @@ func limitOffset(q *Query, maxRows int64) (limit, offset int64) {
 
 func (b *builder) selectItem(it *SelectItem) {
 	if it.Field.Name == "*" && len(it.Field.JSON) == 0 {
-		b.column("*")
+		b.star()
 		return
+	}
+	// A column of a domain with a json representation is selected through
+	// its cast function, under the column's name unless aliased.
+	var rep *cache.Column
+	if len(it.Field.JSON) == 0 {
+		if c := b.rel.Column(it.Field.Name); c != nil && c.ToJSON.Name != "" {
+			rep = c
+		}
 	}
 	if it.Cast != "" {
 		b.str("CAST(")
+	}
+	if rep != nil {
+		b.qname(rep.ToJSON)
+		b.str("(")
 		b.field(it.Field)
+		b.str(")")
+	} else {
+		b.field(it.Field)
+	}
+	if it.Cast != "" {
 		b.str(" AS ")
 		if !b.dry {
 			b.buf = appendCastType(b.buf, it.Cast)
 		}
 		b.str(")")
-	} else {
-		b.field(it.Field)
 	}
-	if alias := outputName(it); alias != "" {
+	alias := outputName(it)
+	if alias == "" && rep != nil {
+		alias = rep.Name
+	}
+	if alias != "" {
 		b.str(" AS ")
 		b.ident(alias)
 	}
+}
+
+// star appends the columns "*" selects from the current relation: all of
+// them at once, or, when one has a json representation (see selectItem),
+// each by name so that those go through their cast function.
+func (b *builder) star() {
+	if !hasJSONRep(b.rel) {
+		b.column("*")
+		return
+	}
+	for i, c := range b.rel.Columns {
+		if i > 0 {
+			b.str(", ")
+		}
+		b.outColumn(c)
+	}
+}
+
+// outColumn appends column c as selected output: through its json
+// representation's function when it has one, named as the column.
+func (b *builder) outColumn(c *cache.Column) {
+	if c.ToJSON.Name == "" {
+		b.column(c.Name)
+		return
+	}
+	b.qname(c.ToJSON)
+	b.str("(")
+	b.column(c.Name)
+	b.str(") AS ")
+	b.ident(c.Name)
+}
+
+func hasJSONRep(rel *cache.Relation) bool {
+	for _, c := range rel.Columns {
+		if c.ToJSON.Name != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// textRep is the function parsing a filter value on field f into its
+// column's domain (its text representation), or nil.
+func (b *builder) textRep(f *Field) *cache.QName {
+	if len(f.JSON) > 0 {
+		return nil
+	}
+	if c := b.rel.Column(f.Name); c != nil && c.FromText.Name != "" {
+		return &c.FromText
+	}
+	return nil
 }
 
 // outputName is the alias of a select field: the explicit one, or for a JSON
@@ -363,7 +433,16 @@ func (b *builder) filter(f *Filter) {
 		b.str(isSQL[e.Is])
 	case e.Op == OpIn:
 		b.str(" = ANY(")
-		b.ph(b.filterParam(e))
+		if fn := b.textRep(&f.Field); fn != nil {
+			// Each element through the domain's text parser.
+			b.str("(SELECT ")
+			b.qname(*fn)
+			b.str("(unnest(")
+			b.ph(b.filterParam(e))
+			b.str("::text[])))")
+		} else {
+			b.ph(b.filterParam(e))
+		}
 		b.str(")")
 	case e.Op == OpIsDistinct:
 		b.str(" IS DISTINCT FROM ")
@@ -388,7 +467,20 @@ func (b *builder) filter(f *Filter) {
 		case QuantAll:
 			b.str("ALL(")
 		}
+		// The value goes through the domain's text parser, as in
+		// PostgREST (not a LIKE pattern).
+		var fn *cache.QName
+		if e.Op != OpLike && e.Op != OpILike {
+			fn = b.textRep(&f.Field)
+		}
+		if fn != nil {
+			b.qname(*fn)
+			b.str("(")
+		}
 		b.ph(b.filterParam(e))
+		if fn != nil {
+			b.str(")")
+		}
 		if e.Quant != QuantNone {
 			b.str(")")
 		}

@@ -348,6 +348,26 @@ media_json as (
   left join pg_catalog.pg_namespace tn on tn.oid = c.relnamespace
   where p.prokind = 'a' and p.pronargs = 1
     and (c.oid is not null or at.oid = 'pg_catalog.anyelement'::pg_catalog.regtype)
+),
+-- Domain representations: the implicit casts through a function between a
+-- domain and json or text (either way), whose function the loading role may
+-- execute, as PostgREST keeps them.
+reps_json as (
+  select json_agg(json_build_object(
+    'source', pg_catalog.format_type(c.castsource, null),
+    'target', pg_catalog.format_type(c.casttarget, null),
+    'schema', pn.nspname,
+    'name', p.proname
+  )) as reps
+  from pg_catalog.pg_cast c
+  join pg_catalog.pg_type st on st.oid = c.castsource
+  join pg_catalog.pg_type tt on tt.oid = c.casttarget
+  join pg_catalog.pg_proc p on p.oid = c.castfunc
+  join pg_catalog.pg_namespace pn on pn.oid = p.pronamespace
+  where c.castcontext = 'i' and c.castmethod = 'f'
+    and ((st.typtype = 'd' and c.casttarget in ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.text'::pg_catalog.regtype))
+      or (tt.typtype = 'd' and c.castsource in ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.text'::pg_catalog.regtype)))
+    and pg_catalog.has_function_privilege(c.castfunc, 'execute')
 )
 select json_build_object(
   'version_num', pg_catalog.current_setting('server_version_num')::int,
@@ -359,6 +379,7 @@ select json_build_object(
   'pks', coalesce((select pks from pks_json), '[]'),
   'views', coalesce((select views from views_json), '[]'),
   'computed', coalesce((select computed from computed_json), '[]'),
-  'media', coalesce((select media from media_json), '[]')
+  'media', coalesce((select media from media_json), '[]'),
+  'reps', coalesce((select reps from reps_json), '[]')
 )::text
 ) end

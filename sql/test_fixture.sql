@@ -243,3 +243,42 @@ create aggregate media_private.pages_md(api.media_pages) (
   stype = public."text/markdown", sfunc = media_private.pages_md_step, initcond = '');
 
 grant select on api.media_pages, api.media_pages_view, api.media_ov_json, api.media_numbers to web_anon;
+
+-- Domain representations -------------------------------------------------------
+
+-- A colour stored as an int: shown as "#RRGGBB" (a null as ""), parsed from
+-- "RRGGBB" in filters. PostgreSQL ignores casts on domains; pgrst applies
+-- them itself.
+create domain public.datarep_color as integer check (value between 0 and 16777215);
+create function public.datarep_color_json(public.datarep_color) returns json
+  language sql immutable as
+  $$ select to_json(coalesce('#' || lpad(upper(to_hex($1)), 6, '0'), '')) $$;
+create cast (public.datarep_color as json)
+  with function public.datarep_color_json(public.datarep_color) as implicit;
+create function public.datarep_color_parse(text) returns public.datarep_color
+  language sql immutable as
+  $$ select (('x' || lpad($1, 8, '0'))::bit(32)::int)::public.datarep_color $$;
+create cast (text as public.datarep_color)
+  with function public.datarep_color_parse(text) as implicit;
+
+create table api.datarep_todos (
+  id int primary key,
+  name text,
+  label_color public.datarep_color,
+  due_at date
+);
+insert into api.datarep_todos values
+  (1, 'Report', 0, '2018-01-02'),
+  (2, 'Essay', 256, '2018-01-03'),
+  (3, 'Algebra', 123456, '2018-01-01'),
+  (4, 'Opus', null, null);
+create table api.datarep_lists (
+  id int primary key,
+  name text,
+  first_item_id int references api.datarep_todos
+);
+insert into api.datarep_lists values (1, 'school', 2), (2, 'first', 1);
+create view api.datarep_todos_view as
+select id, label_color, (label_color / 2)::public.datarep_color as dark_color
+from api.datarep_todos;
+grant select on api.datarep_todos, api.datarep_lists, api.datarep_todos_view to web_anon;
