@@ -281,18 +281,7 @@ func (b *builder) spreadAggOrder(q *Query, c *node) {
 		b.ident(c.aggAlias)
 		b.str(".")
 		b.spreadOrderAlias(c, t, i)
-		switch t.Dir {
-		case DirAsc:
-			b.str(" ASC")
-		case DirDesc:
-			b.str(" DESC")
-		}
-		switch t.Nulls {
-		case NullsFirst:
-			b.str(" NULLS FIRST")
-		case NullsLast:
-			b.str(" NULLS LAST")
-		}
+		b.orderSuffix(t)
 	}
 }
 

@@ -526,18 +526,7 @@ func (b *builder) orderTerm(t *OrderTerm) {
 	} else {
 		b.field(t.Field)
 	}
-	switch t.Dir {
-	case DirAsc:
-		b.str(" ASC")
-	case DirDesc:
-		b.str(" DESC")
-	}
-	switch t.Nulls {
-	case NullsFirst:
-		b.str(" NULLS FIRST")
-	case NullsLast:
-		b.str(" NULLS LAST")
-	}
+	b.orderSuffix(t)
 }
 
 // AppendArgs appends the arguments of q for this plan to dst, in
@@ -684,5 +673,21 @@ func (a *args) logicArgs(l *Logic) {
 	}
 	for i := range l.Children {
 		a.logicArgs(&l.Children[i])
+	}
+}
+
+// orderSuffix appends an order term's direction and nulls placement.
+func (b *builder) orderSuffix(t *OrderTerm) {
+	switch t.Dir {
+	case DirAsc:
+		b.str(" ASC")
+	case DirDesc:
+		b.str(" DESC")
+	}
+	switch t.Nulls {
+	case NullsFirst:
+		b.str(" NULLS FIRST")
+	case NullsLast:
+		b.str(" NULLS LAST")
 	}
 }
