@@ -389,17 +389,7 @@ func (b *builder) relOrderField(t *OrderTerm) {
 	b.ident(c.aggAlias)
 	b.str(".")
 	b.ident(t.Field.Name)
-	for _, st := range t.Field.JSON {
-		if st.Text {
-			b.str("->>")
-		} else {
-			b.str("->")
-		}
-		b.ph(b.param(st.Key))
-		if st.Index {
-			b.str("::int")
-		}
-	}
+	b.jsonPath(t.Field.JSON)
 }
 
 // embedNullFilter appends embed=is.null / embed=not.is.null: whether the

@@ -202,17 +202,7 @@ func (b *builder) field(f Field) {
 	} else {
 		b.column(f.Name)
 	}
-	for _, st := range f.JSON {
-		if st.Text {
-			b.str("->>")
-		} else {
-			b.str("->")
-		}
-		b.ph(b.param(st.Key))
-		if st.Index {
-			b.str("::int")
-		}
-	}
+	b.jsonPath(f.JSON)
 }
 
 // whereClause returns the separator of a WHERE clause: its first call
@@ -689,5 +679,20 @@ func (b *builder) orderSuffix(t *OrderTerm) {
 		b.str(" NULLS FIRST")
 	case NullsLast:
 		b.str(" NULLS LAST")
+	}
+}
+
+// jsonPath appends the -> / ->> steps of a JSON path, each key a parameter.
+func (b *builder) jsonPath(steps []JSONStep) {
+	for _, st := range steps {
+		if st.Text {
+			b.str("->>")
+		} else {
+			b.str("->")
+		}
+		b.ph(b.param(st.Key))
+		if st.Index {
+			b.str("::int")
+		}
 	}
 }
