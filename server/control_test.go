@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -67,17 +66,7 @@ type adminServer struct{ url string }
 func startAdmin(t *testing.T, s *testServer, stats func() control.Stats) *adminServer {
 	t.Helper()
 	a := server.NewAdmin(s.srv, server.AdminOptions{Control: stats})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go a.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		a.Shutdown(ctx)
-	})
-	return &adminServer{url: "http://" + ln.Addr().String()}
+	return &adminServer{url: serveOnFreePort(t, a.Serve, a.Shutdown)}
 }
 
 func (a *adminServer) status(t *testing.T, path string) int {
@@ -164,10 +153,7 @@ func TestAdminServer(t *testing.T) {
 
 // /ready is 503 while the database cannot be reached.
 func TestAdminReadyDatabaseDown(t *testing.T) {
-	s := startServer(t, func(_ *server.Options, w *wire.Options) {
-		w.URI = "postgres://unreachable@127.0.0.1:1/postgres?connect_timeout=1"
-		w.AcquireTimeout = time.Second
-	})
+	s := startServerWithoutDatabase(t, time.Second)
 	a := startAdmin(t, s, nil)
 	if st := a.status(t, "/ready"); st != 503 {
 		t.Fatalf("/ready: %d", st)

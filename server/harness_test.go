@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,8 +34,24 @@ type testServer struct {
 	writes *atomic.Int64 // client → database writes, one per round trip
 }
 
-// startServer starts a server with the demo settings, changed by edit.
+// startServer starts a server with the demo settings, changed by edit,
+// with its schema cache loaded.
 func startServer(t testing.TB, edit func(*server.Options, *wire.Options)) *testServer {
+	t.Helper()
+	return newTestServer(t, edit, true)
+}
+
+// startServerWithoutDatabase starts a server whose database cannot be
+// reached (nothing listens on port 1), so it never loads a schema cache.
+func startServerWithoutDatabase(t testing.TB, acquireTimeout time.Duration) *testServer {
+	t.Helper()
+	return newTestServer(t, func(_ *server.Options, w *wire.Options) {
+		w.URI = "postgres://nobody@127.0.0.1:1/postgres?connect_timeout=1"
+		w.AcquireTimeout = acquireTimeout
+	}, false)
+}
+
+func newTestServer(t testing.TB, edit func(*server.Options, *wire.Options), loadSchema bool) *testServer {
 	t.Helper()
 	var writes atomic.Int64
 	wo := wire.Options{
@@ -69,23 +84,31 @@ func startServer(t testing.TB, edit func(*server.Options, *wire.Options)) *testS
 		t.Fatal(err)
 	}
 	srv := server.New(pool, so, zerolog.Nop())
-	if !strings.HasPrefix(wo.URI, "postgres://unreachable") {
+	if loadSchema {
 		if _, err := srv.LoadSchema(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
+	t.Cleanup(pool.Close) // runs after the server's shutdown (LIFO)
+	url := serveOnFreePort(t, srv.Serve, srv.Shutdown)
+	return &testServer{URL: url, srv: srv, writes: &writes}
+}
+
+// serveOnFreePort serves on a free loopback port until the test ends and
+// returns the base URL.
+func serveOnFreePort(t testing.TB, serve func(net.Listener) error, shutdown func(context.Context) error) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve(ln)
+	go serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(ctx)
-		pool.Close()
+		shutdown(ctx)
 	})
-	return &testServer{URL: "http://" + ln.Addr().String(), srv: srv, writes: &writes}
+	return "http://" + ln.Addr().String()
 }
 
 type countingConn struct {
