@@ -60,7 +60,7 @@ func TestRequestPathAllocations(t *testing.T) {
 		}
 		x.req.Params, x.args = plan.AppendArgs(x.req.Params, x.args, &x.q)
 		x.set("transaction_read_only", "on")
-		s.fillSettings(&ctx, x, rt, ctx.Method())
+		s.fillSettings(&ctx, x, rt, ctx.Method(), rt.searchPath)
 	}
 	step()
 	if n, _ := x.req.Settings(); len(n) < 12 {

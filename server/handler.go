@@ -158,10 +158,11 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime) (auth
 
 	// Reads run in a read-only transaction (default isolation, read committed).
 	x.set("transaction_read_only", "on")
-	s.fillSettings(ctx, x, rt, method)
+	searchPath := rt.searchPath
 	if schema != firstOr(rt.Schemas, "public") {
-		x.set("search_path", quoteIdentList(nil, schema, rt.ExtraSearchPath))
+		searchPath = quoteIdentList(nil, schema, rt.ExtraSearchPath)
 	}
+	s.fillSettings(ctx, x, rt, method, searchPath)
 	if rd.prefs.hasTimezone {
 		x.req.SetBytes([]byte("timezone"), rd.prefs.timezone)
 	}

@@ -12,11 +12,12 @@ import (
 // fillSettings queues the transaction-local settings of a request in
 // PostgREST's order: search_path, role, claims, method, path, headers,
 // cookies, app settings; then the legacy per-name GUCs when enabled.
+// searchPath is the request's schema (Accept-Profile) and the extra ones.
 // Values go straight into the request's settings buffers (x.buf is
 // scratch for the JSON documents and the legacy names): no allocation.
-func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime, method []byte) {
+func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime, method []byte, searchPath string) {
 	r := &x.req
-	r.Set("search_path", rt.searchPath)
+	r.Set("search_path", searchPath)
 	r.Set("role", x.auth.Role)
 	r.SetBytes(nameJWTClaims, x.auth.Claims)
 	r.SetBytes(nameMethod, method)
