@@ -104,6 +104,12 @@ func TestStartWithoutDatabaseAndStop(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
+	pln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pprofAddr := pln.Addr().String()
+	pln.Close()
 	cmd := exec.Command(bin)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -111,6 +117,7 @@ func TestStartWithoutDatabaseAndStop(t *testing.T) {
 		"PGRST_SERVER_HOST=127.0.0.1",
 		"PGRST_SERVER_PORT=" + strconv.Itoa(port),
 		"PGRST_DB_ANON_ROLE=anon",
+		"PGRST_PPROF_ADDR=" + pprofAddr,
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -132,6 +139,15 @@ func TestStartWithoutDatabaseAndStop(t *testing.T) {
 	if res.StatusCode != 503 || !strings.Contains(string(body), "PGRST002") {
 		t.Fatalf("without a database: %d %s", res.StatusCode, body)
 	}
+	// The profiling endpoints (PGRST_PPROF_ADDR) listen on their own address.
+	if res, err = http.Get("http://" + pprofAddr + "/debug/pprof/"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("pprof: %v %v", res, err)
+	}
+	res.Body.Close()
+	if res, err = http.Get(url[:strings.LastIndex(url, "/")] + "/debug/pprof/"); err != nil || res.StatusCode == 200 {
+		t.Fatalf("pprof must not be served on the API's port: %v %v", res, err)
+	}
+	res.Body.Close()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
