@@ -35,8 +35,7 @@ func BenchmarkCachedRead(b *testing.B) {
 		b.Fatal(err)
 	}
 	key := make([]byte, 0, 256)
-	var args [][]byte
-	var scratch []byte
+	var args Args
 	b.ReportAllocs()
 	for b.Loop() {
 		q, err := ParseQuery(benchQuery)
@@ -44,7 +43,7 @@ func BenchmarkCachedRead(b *testing.B) {
 			b.Fatal(err)
 		}
 		key = AppendReadKey(key[:0], q, "films", o)
-		args, scratch = p.AppendArgs(args[:0], scratch[:0], q)
+		p.Bind(&args, q)
 	}
 }
 

@@ -71,3 +71,14 @@ func errTableNotFound(schema, name, hint string) *Error {
 	}
 	return e
 }
+
+// errInvalidPreferences is PGRST122 (handling=strict with unknown items).
+func errInvalidPreferences(details string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "PGRST122",
+		Message: "Invalid preferences given with handling=strict", Details: details}
+}
+
+// errInternal is a planner bug reported instead of a wrong statement.
+func errInternal(details string) *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: "PGRSTX00", Message: "Internal planner error", Details: details}
+}

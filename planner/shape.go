@@ -123,3 +123,5 @@ func appendLogicKey(dst []byte, l *Logic) []byte {
 	}
 	return dst
 }
+
+func appendKeyInt(dst []byte, n int64) []byte { return binary.AppendVarint(dst, n) }

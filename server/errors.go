@@ -210,3 +210,8 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// errRPCMethod is PGRST101: functions take GET, HEAD and POST only.
+func errRPCMethod(method []byte) *apiError {
+	return &apiError{status: 405, code: "PGRST101", message: "Cannot use the " + string(method) + " method on RPC"}
+}

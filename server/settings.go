@@ -2,8 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
-	"strconv"
 	"unsafe"
 
 	"github.com/valyala/fasthttp"
@@ -15,7 +13,7 @@ import (
 // searchPath is the request's schema (Accept-Profile) and the extra ones.
 // Values go straight into the request's settings buffers (x.buf is
 // scratch for the JSON documents and the legacy names): no allocation.
-func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime, method []byte, searchPath string) {
+func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig, method []byte, searchPath string) {
 	r := &x.req
 	r.Set("search_path", searchPath)
 	r.Set("role", x.auth.Role)
@@ -118,38 +116,4 @@ func isGUCNamePart(s []byte) bool {
 		}
 	}
 	return true
-}
-
-var (
-	errGUCHeaders = &apiError{status: 500, code: "PGRST111",
-		message: "response.headers guc must be a JSON array composed of objects with a single key and a string value"}
-	errGUCStatus = &apiError{status: 500, code: "PGRST112",
-		message: "response.status guc must be a valid status code"}
-)
-
-// applyResponseGUCs parses response.headers (a JSON array of one-key
-// objects) and response.status, set by the request's SQL.
-func applyResponseGUCs(ctx *fasthttp.RequestCtx, headers, status []byte, code *int) error {
-	if len(headers) > 0 {
-		var list []map[string]string
-		if err := json.Unmarshal(headers, &list); err != nil {
-			return errGUCHeaders
-		}
-		for _, m := range list {
-			if len(m) != 1 {
-				return errGUCHeaders
-			}
-			for k, v := range m {
-				ctx.Response.Header.Set(k, v)
-			}
-		}
-	}
-	if len(status) > 0 {
-		n, err := strconv.Atoi(string(status))
-		if err != nil || n < 100 || n > 599 {
-			return errGUCStatus
-		}
-		*code = n
-	}
-	return nil
 }
