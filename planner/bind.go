@@ -19,13 +19,17 @@ import (
 type slotKind uint8
 
 const (
-	bindKey         slotKind = iota // a JSON path key (keys[slot].Key)
-	bindOperand                     // a filter's operand (exprs[slot], see args.filter)
-	bindLang                        // an fts filter's language (exprs[slot].Lang)
-	bindEmbedLimit                  // an embed's LIMIT (ranges[slot], -1 for none)
-	bindEmbedOffset                 // an embed's OFFSET
-	bindLimit                       // the top-level LIMIT
-	bindOffset                      // the top-level OFFSET
+	bindKey          slotKind = iota // a JSON path key (keys[slot].Key)
+	bindOperand                      // a filter's operand (exprs[slot], see args.filter)
+	bindLang                         // an fts filter's language (exprs[slot].Lang)
+	bindEmbedLimit                   // an embed's LIMIT (ranges[slot], -1 for none)
+	bindEmbedOffset                  // an embed's OFFSET
+	bindLimit                        // the top-level LIMIT
+	bindOffset                       // the top-level OFFSET
+	bindCallArg                      // a call's argument (Query.CallArgs[slot].Value)
+	bindCallVariadic                 // a variadic argument: every CallArgs named as CallArgs[slot]
+	bindBody                         // the request body (Args.body)
+	bindBodyHex                      // the request body as a bytea literal
 )
 
 // bindStep is one placeholder of a statement.
@@ -140,6 +144,7 @@ type Args struct {
 	Vals  [][]byte
 	buf   []byte
 	slots slots
+	body  []byte // the request body while binding (BindBody)
 }
 
 // bind fills a with the values of prog for q under plan p.
@@ -173,9 +178,22 @@ func (a *Args) bind(prog []bindStep, p *Plan, q *Query) {
 			a.limit(l)
 		case bindOffset:
 			a.num(q.Offset)
+		case bindCallArg:
+			a.str(q.CallArgs[st.slot].Value)
+		case bindCallVariadic:
+			a.callVariadic(q, st.slot)
+		case bindBody:
+			if a.body == nil {
+				a.Vals = append(a.Vals, emptyText)
+			} else {
+				a.Vals = append(a.Vals, a.body)
+			}
+		case bindBodyHex:
+			a.bodyHex()
 		}
 	}
 	a.slots.reset() // drop the references to q
+	a.body = nil
 }
 
 // emptyText is the empty string as an argument (a nil slice is NULL).
@@ -250,6 +268,13 @@ func (a *Args) operand(e *OpExpr) {
 // Bind fills a with the arguments of the plan's statement for q, which
 // must have the plan's shape (equal AppendKey keys).
 func (p *Plan) Bind(a *Args, q *Query) { a.bind(p.args, p, q) }
+
+// BindBody is Bind for a statement that also takes the request body
+// (a call's arguments); the arguments alias body.
+func (p *Plan) BindBody(a *Args, q *Query, body []byte) {
+	a.body = body
+	a.bind(p.args, p, q)
+}
 
 // BindExplain fills a with the arguments of ExplainSQL for q.
 func (p *Plan) BindExplain(a *Args, q *Query) { a.bind(p.explainArgs, p, q) }

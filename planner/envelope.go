@@ -164,15 +164,20 @@ func (b *builder) envelope(r *Request) {
 		}
 		b.str(")")
 	}
+	// A function returning one value or row counts as one, as in PostgREST.
+	pageTotal := "pg_catalog.count(_pgrst_t)::text"
+	if b.call != nil && (b.call.ret == retScalar || b.call.ret == retComposite) {
+		pageTotal = "'1'::text"
+	}
 	switch {
 	case countCTE:
 		b.str(" SELECT (SELECT pg_catalog.count(*) FROM pgrst_source_count)::text AS total_result_set, ")
 	case counted:
-		b.str(" SELECT pg_catalog.count(_pgrst_t)::text AS total_result_set, ")
+		b.str(" SELECT " + pageTotal + " AS total_result_set, ")
 	default:
 		b.str(" SELECT null::text AS total_result_set, ")
 	}
-	b.str("pg_catalog.count(_pgrst_t)::text AS page_total, ")
+	b.str(pageTotal + " AS page_total, ")
 	raw := false
 	if r.Head {
 		b.str("''::text")
@@ -203,6 +208,9 @@ func (b *builder) body(q *Query, m *Media) (raw bool) {
 	kind := m.Body
 	if kind == BodyHandler && m.Handler == nil {
 		kind = BodyJSON
+	}
+	if b.call != nil && b.callBody(kind) {
+		return false
 	}
 	switch kind {
 	case BodyHandler:
@@ -278,7 +286,7 @@ func (b *builder) isBytea(q *Query) bool {
 // countConditions (embed_sql.go).
 func (b *builder) countSource(q *Query) {
 	b.str("SELECT 1 FROM ")
-	b.qualified()
+	b.fromItem()
 	where := b.whereClause()
 	b.countConditions(q, where)
 }

@@ -12,12 +12,18 @@ type ReadOptions struct {
 	Body              Body
 	Handler           *cache.MediaHandler
 	LegacyTargetNames bool
+	// Call, when set, makes the request a call of the function target.
+	Call *Call
 }
 
 func (o ReadOptions) request(q *Query, target string) *Request {
-	return &Request{Action: ActionRead, Head: o.Head, Schema: o.Schema, Target: target, Query: q,
+	r := &Request{Action: ActionRead, Head: o.Head, Schema: o.Schema, Target: target, Query: q,
 		Prefer: Preferences{Count: o.Count}, Media: Media{Body: o.Body, Handler: o.Handler},
 		MaxRows: o.MaxRows, LegacyTargetNames: o.LegacyTargetNames}
+	if o.Call != nil {
+		r.Action, r.Call = ActionCall, *o.Call
+	}
+	return r
 }
 
 // Statement is one SQL statement and its arguments.

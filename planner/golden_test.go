@@ -25,6 +25,8 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sq
 //	query select=id&year=gt.1 (the query string)
 //	schema embed              (embedSchema; default testSchema)
 //	count exact | max-rows 10 | body csv | head | legacy
+//	call get | call post      (a call of the function target, in callSchema)
+//	payload {"a":1}           (a call's JSON body; its keys are the arguments)
 func TestGoldenSQL(t *testing.T) {
 	files, err := filepath.Glob("testdata/sql/*.txt")
 	if err != nil || len(files) == 0 {
@@ -58,6 +60,7 @@ func renderPlan(t *testing.T, head string) string {
 	o := ReadOptions{Schema: "test"}
 	target, query := "", ""
 	s := testSchema()
+	var payload []byte
 	for _, line := range strings.Split(strings.TrimSpace(head), "\n") {
 		k, v, _ := strings.Cut(line, " ")
 		switch k {
@@ -84,12 +87,22 @@ func renderPlan(t *testing.T, head string) string {
 			o.Head = true
 		case "legacy":
 			o.LegacyTargetNames = true
+		case "call":
+			s = callSchema()
+			o.Call = &Call{Post: v == "post"}
+		case "payload":
+			payload = []byte(v)
+			o.Call.Keys = payloadKeys(t, v)
 		default:
 			t.Fatalf("unknown line %q", line)
 		}
 	}
-	q, err := ParseQuery(query)
-	if err != nil {
+	q := &Query{}
+	parse := ParseQueryInto
+	if o.Call != nil && !o.Call.Post {
+		parse = ParseCallQueryInto
+	}
+	if err := parse(q, query); err != nil {
 		return "-- error\n" + err.Error() + "\n"
 	}
 	p, err := NewReadPlan(q, s, target, o)
@@ -105,7 +118,9 @@ func renderPlan(t *testing.T, head string) string {
 		writeArgs(&b, explainArgs(p, q))
 	}
 	b.WriteString("-- args\n")
-	writeArgs(&b, bindArgs(p, q))
+	var a Args
+	p.BindBody(&a, q, payload)
+	writeArgs(&b, anyArgs(a.Vals))
 	if p.Warning != "" {
 		b.WriteString("-- warning\n" + p.Warning + "\n")
 	}

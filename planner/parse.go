@@ -30,7 +30,17 @@ func ParseQuery(rawQuery string) (*Query, error) {
 // an error they are unspecified. The Query holds substrings of rawQuery.
 func ParseQueryInto(q *Query, rawQuery string) error {
 	*q = Query{Limit: -1, Params: q.Params[:0], Filters: q.Filters[:0], Select: q.Select[:0],
-		Order: q.Order[:0], Ranges: q.Ranges[:0]}
+		Order: q.Order[:0], Ranges: q.Ranges[:0], CallArgs: q.CallArgs[:0]}
+	return q.parse(rawQuery, true)
+}
+
+// ParseCallQueryInto is ParseQueryInto for a function called with GET or
+// HEAD: as in PostgREST, a parameter whose value does not start like a
+// filter (op.value) is an argument of the function (Query.CallArgs), not
+// a filter.
+func ParseCallQueryInto(q *Query, rawQuery string) error {
+	*q = Query{Limit: -1, Params: q.Params[:0], Filters: q.Filters[:0], Select: q.Select[:0],
+		Order: q.Order[:0], Ranges: q.Ranges[:0], CallArgs: q.CallArgs[:0], callRead: true}
 	return q.parse(rawQuery, true)
 }
 
@@ -166,6 +176,19 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 		ok := false
 		if fast {
 			e, ok = fastOpExpr(p.Value)
+		}
+		if !ok && q.callRead {
+			// PostgREST's pOpExpr <|> pure (NoOpExpr v): a value that
+			// fails before consuming anything is an argument.
+			s := st.get()
+			*s = pstate{in: p.Value}
+			var r res
+			e, r = s.opExpr(false)
+			if !r.ok && !r.consumed {
+				q.CallArgs = append(q.CallArgs, Param{Key: field.Name, Value: p.Value, HasValue: true})
+				continue
+			}
+			ok = r.ok
 		}
 		if !ok {
 			s := st.get()

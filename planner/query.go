@@ -34,6 +34,12 @@ type Query struct {
 
 	// Params are all decoded parameters in URL order, duplicates kept.
 	Params []Param
+
+	// CallArgs are the arguments of a function called with GET or HEAD
+	// (ParseCallQueryInto): the parameters that are not filters, keyed by
+	// their field name, in URL order, duplicates kept.
+	CallArgs []Param
+	callRead bool
 }
 
 // Param is one decoded key=value pair. HasValue is false for a bare "key".

@@ -18,6 +18,9 @@ type Plan struct {
 	maxRows int64
 	// ReadOnly says the statement runs in a read-only transaction.
 	ReadOnly bool
+	// Void says the plan calls a function returning void: the response
+	// has no body (204).
+	Void bool
 	// Warning is the text of the Warning header the response carries
 	// (without the "299 agent" prefix), empty for none: PostgREST's
 	// deprecation notice when a filter, order or limit named an aliased
@@ -37,6 +40,9 @@ type Plan struct {
 func New(r *Request, s *cache.Schema) (*Plan, error) {
 	if !Plans(r.Action) {
 		return nil, errNotImplemented("the " + r.Action.String() + " action is not available yet")
+	}
+	if r.Action == ActionCall {
+		return newCall(r, s) // call.go
 	}
 	rel, err := Relation(s, r.Schema, r.Target)
 	if err != nil {
@@ -85,6 +91,8 @@ type builder struct {
 	tree  *node
 	cur   *node
 	alias string
+	// call is the resolved call of a call's plan (call.go), else nil.
+	call *callPlan
 }
 
 // bind adds a placeholder's bind step and returns its number.

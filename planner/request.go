@@ -40,6 +40,8 @@ type Request struct {
 	// LegacyTargetNames lets filters, orders and limits name an aliased
 	// embed by its relation (url-use-legacy-target-names).
 	LegacyTargetNames bool
+	// Call is what a call (ActionCall) brings beyond its query (call.go).
+	Call Call
 }
 
 // Media is how the statement renders the body for the negotiated media
@@ -54,6 +56,7 @@ type Media struct {
 // envelope wraps each.
 var sources = [...]func(b *builder, r *Request){
 	ActionRead: (*builder).readSource,
+	ActionCall: (*builder).callSource, // planned by newCall (call.go)
 }
 
 // Plans reports whether New plans requests of action a.
@@ -74,6 +77,9 @@ func AppendKey(dst []byte, r *Request) []byte {
 	dst = appendEnvelopeKey(dst, r)
 	if r.LegacyTargetNames {
 		dst = append(dst, 'L')
+	}
+	if r.Action == ActionCall {
+		dst = appendCallKey(dst, &r.Call)
 	}
 	dst = append(dst, ';')
 	return r.Query.ShapeKey(dst)

@@ -25,6 +25,10 @@ type apiError struct {
 	hint        string
 	// header/value is one extra response header (WWW-Authenticate, Retry-After).
 	header, value string
+	// RAISE SQLSTATE 'PGRST' (raise.go): more headers (name, value
+	// pairs) and the status line's text.
+	headers    []string
+	statusText string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -68,6 +72,9 @@ func toAPIError(err error, authed bool) *apiError {
 		return e
 	}
 	var de *wire.DBError
+	if errors.As(err, &de) && de.Code == "PGRST" {
+		return raisedError(de)
+	}
 	if errors.As(err, &de) {
 		e := &apiError{status: statusOfSQLState(de.Code, de.Message, authed), code: de.Code,
 			message: de.Message, details: de.Detail, hint: de.Hint}
@@ -156,6 +163,12 @@ func writeError(ctx *fasthttp.RequestCtx, e *apiError) {
 	ctx.Response.Header.Set("Proxy-Status", "PostgREST; error="+e.code)
 	if e.header != "" {
 		ctx.Response.Header.Set(e.header, e.value)
+	}
+	for i := 0; i+1 < len(e.headers); i += 2 {
+		ctx.Response.Header.Set(e.headers[i], e.headers[i+1])
+	}
+	if e.statusText != "" {
+		ctx.Response.Header.SetStatusMessage([]byte(e.statusText))
 	}
 	b := ctx.Response.BodyWriter()
 	buf := make([]byte, 0, 128+len(e.message)+len(e.details)+len(e.hint))

@@ -37,6 +37,7 @@ type exchange struct {
 	res       result       // what the response needs of the result row
 	buf       []byte       // request.headers / request.cookies JSON, header values
 	order     []int        // Content-Location parameter order
+	call      callInput    // a call's body and argument names (call.go)
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -51,6 +52,7 @@ func (x *exchange) reset() {
 	x.req.ExplainParams = nil
 	x.buf = x.buf[:0]
 	x.rawQuery = nil
+	x.call.reset()
 	x.auth = auth.Result{}
 	x.res.reset()
 }
@@ -133,6 +135,8 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	*pr = planner.Request{Action: rq.action, Head: rq.head, Schema: schema, Target: x.target,
 		Query: &x.q, Prefer: pr.Prefer, MaxRows: rt.MaxRows, LegacyTargetNames: rt.LegacyTargetNames}
 	switch {
+	case rq.action == planner.ActionOptions && rq.rpc:
+		return nil, authed, respondCallOptions(ctx, sc, schema, x.target) // call.go
 	case rq.action == planner.ActionOptions:
 		return nil, authed, s.respondOptions(ctx, sc, schema, x.target)
 	case !planner.Plans(rq.action):
@@ -141,10 +145,14 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 
 	x.rawQuery = ctx.URI().QueryString()
 	q := &x.q
-	if err := planner.ParseQueryInto(q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
+	parse := planner.ParseQueryInto
+	if rq.action == planner.ActionCall && !rq.post {
+		parse = planner.ParseCallQueryInto // arguments in the query
+	}
+	if err := parse(q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
 		return nil, authed, err
 	}
-	if rq.action == planner.ActionRead && !rq.head {
+	if (rq.action == planner.ActionRead || rq.action == planner.ActionCall) && !rq.head && !rq.post {
 		if err := applyRangeHeader(q, ctx.Request.Header.Peek("Range")); err != nil {
 			return nil, authed, err
 		}
@@ -155,9 +163,14 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 			pr.Prefer.Add(v)
 		}
 	})
+	if rq.action == planner.ActionCall {
+		if err := x.call.read(ctx, pr, rq.post); err != nil { // call.go
+			return nil, authed, err
+		}
+	}
 	x.accept = parseRequestAccept(x.accept[:0], &ctx.Request.Header)
 	var acceptable bool
-	x.media, acceptable = negotiateRead(x.accept, q, sc.Relation(schema, x.target))
+	x.media, acceptable = negotiateRead(x.accept, q, targetRelation(sc, schema, x.target, rq.rpc))
 	pr.Media = planner.Media{Body: x.media.body, Handler: x.media.handler}
 	plan, err = s.plan(x, sc)
 	if err != nil {
@@ -181,7 +194,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
-	plan.Bind(&x.args, q)
+	plan.BindBody(&x.args, q, x.call.body)
 	x.req.Params = x.args.Vals
 	if plan.Count.NeedsExplain() {
 		// The row estimate comes from EXPLAIN of the count query, in

@@ -80,8 +80,10 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 	status := rangeStatus(q.Offset, res.pageTotal, res.total, res.hasTotal)
 	x.buf = appendContentRange(x.buf[:0], q.Offset, res.pageTotal, res.total, res.hasTotal)
 	h.SetBytesV("Content-Range", x.buf)
-	x.buf = appendContentLocation(x.buf[:0], x, q, pr.Target)
-	h.SetBytesV("Content-Location", x.buf)
+	if pr.Action != planner.ActionCall {
+		x.buf = appendContentLocation(x.buf[:0], x, q, pr.Target)
+		h.SetBytesV("Content-Location", x.buf)
+	}
 	ct := x.media.contentType
 	if status == 416 {
 		ctx.Response.ResetBody()
@@ -90,7 +92,14 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 		ctx.Response.SetBody(appendErrorBody(nil, e))
 		ct = "application/json; charset=utf-8"
 	}
-	h.Set("Content-Type", ct)
+	if plan.Void {
+		// A function returning void: no body, no Content-Type.
+		status = 204
+		ctx.Response.ResetBody()
+		h.SetNoDefaultContentType(true)
+	} else {
+		h.Set("Content-Type", ct)
+	}
 	if x.byProfile {
 		h.Set("Content-Profile", pr.Schema)
 	}

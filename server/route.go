@@ -13,6 +13,8 @@ type route struct {
 	head bool
 	// post: a function called with POST (arguments in the body).
 	post bool
+	// rpc: the target is a function (/rpc/f), also for OPTIONS.
+	rpc bool
 	// target is the table, view or function; it aliases the path.
 	target []byte
 }
@@ -55,7 +57,7 @@ func routeOf(method, path []byte) (route, error) {
 		if len(fn) == 0 || bytes.IndexByte(fn, '/') >= 0 {
 			return r, errInvalidPath
 		}
-		r.target = fn
+		r.target, r.rpc = fn, true
 		switch r.action {
 		case planner.ActionRead:
 			r.action = planner.ActionCall
@@ -91,8 +93,6 @@ func (r *route) profileHeader() string {
 // unavailable is the error for an action the planner does not plan yet.
 func (r *route) unavailable(method []byte) error {
 	switch r.action {
-	case planner.ActionCall:
-		return errNotImplemented("functions (/rpc) are not available yet")
 	case planner.ActionRoot:
 		return errNotImplemented("the root endpoint (OpenAPI) is not available yet")
 	}
