@@ -26,10 +26,9 @@ type apiError struct {
 	// header/value is one extra response header (WWW-Authenticate, Retry-After).
 	header, value string
 	// RAISE SQLSTATE 'PGRST' (raise.go): more headers (name, value
-	// pairs), the status line's text and the body as PostgREST orders it.
+	// pairs) and the status line's text.
 	headers    []string
 	statusText string
-	body       []byte
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -172,10 +171,6 @@ func writeError(ctx *fasthttp.RequestCtx, e *apiError) {
 		ctx.Response.Header.SetStatusMessage([]byte(e.statusText))
 	}
 	b := ctx.Response.BodyWriter()
-	if e.body != nil {
-		b.Write(e.body)
-		return
-	}
 	buf := make([]byte, 0, 128+len(e.message)+len(e.details)+len(e.hint))
 	buf = append(buf, `{"code":`...)
 	buf = appendJSONStringOrNull(buf, e.code)

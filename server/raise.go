@@ -51,16 +51,6 @@ func raisedError(de *wire.DBError) *apiError {
 	if d.StatusText != nil {
 		e.statusText = *d.StatusText
 	}
-	// The body's keys in PostgREST's order for this error.
-	e.body = append(e.body, `{"code":`...)
-	e.body = appendJSONString(e.body, e.code)
-	e.body = append(e.body, `,"message":`...)
-	e.body = appendJSONString(e.body, e.message)
-	e.body = append(e.body, `,"details":`...)
-	e.body = appendJSONStringOrNull(e.body, e.details)
-	e.body = append(e.body, `,"hint":`...)
-	e.body = appendJSONStringOrNull(e.body, e.hint)
-	e.body = append(e.body, '}')
 	names := make([]string, 0, len(d.Headers))
 	for k := range d.Headers {
 		names = append(names, k)
