@@ -67,7 +67,7 @@ bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./planner/ ./server/...
 
 # make test runs every fuzz target's seed corpus; make fuzz explores each
-# one for FUZZTIME (the parsers of URLs, config files and JWTs).
+# one for FUZZTIME (the parsers of URLs, config files, JWTs and request bodies).
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./planner/
@@ -75,6 +75,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME) ./control/
 	$(GO) test -run '^$$' -fuzz '^FuzzAuthenticate$$' -fuzztime $(FUZZTIME) ./server/auth/
 	$(GO) test -run '^$$' -fuzz '^FuzzRoleClaimKey$$' -fuzztime $(FUZZTIME) ./server/auth/
+	$(GO) test -run '^$$' -fuzz '^FuzzPayload$$' -fuzztime $(FUZZTIME) ./server/payload/
 
 fmt:
 	$(GO) fmt ./...
