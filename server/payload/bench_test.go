@@ -44,10 +44,14 @@ func bulkForm(n int) []byte {
 
 func benchParse(b *testing.B, ct string, body []byte) {
 	var p Payload
+	mt := []byte(ct)
+	if err := p.Parse(mt, body, Options{}); err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := p.Parse([]byte(ct), body, Options{}); err != nil {
+		if err := p.Parse(mt, body, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

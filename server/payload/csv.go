@@ -1,6 +1,10 @@
 package payload
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // parseCSV converts a CSV body into a JSON array of objects, as PostgREST
 // does with the cassava library: the first line names the columns, each
@@ -131,6 +135,13 @@ func csvField(b []byte, i int) (content []byte, quoted bool, next int, msg strin
 		return b[i+1 : j-1], true, j, ""
 	}
 	j := i
+	for len(b)-j >= 8 {
+		if m := fieldEnd(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		j += 8
+	}
 	for j < len(b) && b[j] != ',' && b[j] != '\n' && b[j] != '\r' && b[j] != '"' {
 		j++
 	}
@@ -138,6 +149,17 @@ func csvField(b []byte, i int) (content []byte, quoted bool, next int, msg strin
 		return nil, false, j, `unexpected '"' in an unquoted field`
 	}
 	return b[i:j], false, j, ""
+}
+
+// fieldEnd marks the bytes of v (little-endian) that end an unquoted
+// field: ',', '\n', '\r' and '"' (a mistake). The lowest mark is exact, as
+// in special.
+func fieldEnd(v uint64) uint64 {
+	a := v ^ (',' * ones)
+	n := v ^ ('\n' * ones)
+	r := v ^ ('\r' * ones)
+	q := v ^ ('"' * ones)
+	return ((a-ones)&^a | (n-ones)&^n | (r-ones)&^r | (q-ones)&^q) & highs
 }
 
 // lineEnd skips the line end (CRLF, LF or CR) at b[i], if any.

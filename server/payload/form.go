@@ -16,9 +16,13 @@ func (p *Payload) parseForm(b []byte) {
 	}
 	p.fbuf, p.fspan = p.fbuf[:0], p.fspan[:0]
 	for len(b) > 0 {
-		pair := b
-		if i := bytes.IndexAny(b, "&;"); i >= 0 {
-			pair, b = b[:i], b[i+1:]
+		i := 0
+		for i < len(b) && b[i] != '&' && b[i] != ';' {
+			i++
+		}
+		pair := b[:i]
+		if i < len(b) {
+			b = b[i+1:]
 		} else {
 			b = nil
 		}
@@ -54,18 +58,22 @@ func (p *Payload) parseForm(b []byte) {
 // urlDecode appends s percent-decoded, with '+' as a space.
 func urlDecode(dst, s []byte) []byte {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '+':
+		j := i
+		for j < len(s) && s[j] != '+' && s[j] != '%' {
+			j++
+		}
+		dst = append(dst, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
+		switch {
+		case s[i] == '+':
 			dst = append(dst, ' ')
-		case '%':
-			if i+2 < len(s) && unhex(s[i+1]) >= 0 && unhex(s[i+2]) >= 0 {
-				dst = append(dst, byte(unhex(s[i+1])<<4|unhex(s[i+2])))
-				i += 2
-			} else {
-				dst = append(dst, c)
-			}
+		case i+2 < len(s) && unhex(s[i+1]) >= 0 && unhex(s[i+2]) >= 0:
+			dst = append(dst, byte(unhex(s[i+1])<<4|unhex(s[i+2])))
+			i += 2
 		default:
-			dst = append(dst, c)
+			dst = append(dst, '%')
 		}
 	}
 	return dst

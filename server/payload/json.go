@@ -2,6 +2,7 @@ package payload
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -121,9 +122,21 @@ func (p *Payload) object(b []byte, i, depth int) (int, error) {
 			if i >= len(b) || b[i] != ':' {
 				return i, errInvalidJSON
 			}
-			var err error
-			if i, err = p.skip(b, skipWS(b, i+1), depth); err != nil {
-				return i, err
+			// Most values are strings and numbers: read them here.
+			i = skipWS(b, i+1)
+			if i < len(b) && b[i] == '"' {
+				if i, _, ok = scanString(b, i); !ok {
+					return i, errInvalidJSON
+				}
+			} else if i < len(b) && (b[i] >= '0' && b[i] <= '9' || b[i] == '-') {
+				if i, ok = scanNumber(b, i); !ok {
+					return i, errInvalidJSON
+				}
+			} else {
+				var err error
+				if i, err = p.skip(b, i, depth); err != nil {
+					return i, err
+				}
 			}
 			i = skipWS(b, i)
 			if i >= len(b) {
@@ -240,7 +253,10 @@ func objectKey(b []byte, i int) (int, bool) {
 }
 
 func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+	for i < len(b) {
+		if c := b[i]; c > ' ' || c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			return i
+		}
 		i++
 	}
 	return i
@@ -251,13 +267,14 @@ const (
 	highs = 0x8080808080808080
 )
 
-// plain reports whether none of the 8 bytes of v needs a look inside a
-// JSON string: no '"', '\\', control character or non-ASCII byte. Each
-// term is the classic "has a zero byte" test, exact as a whole.
-func plain(v uint64) bool {
+// special marks the bytes of v (little-endian) that need a look inside a
+// JSON string: '"', '\\', a control character or a non-ASCII byte. Each
+// term is the classic "has a zero byte" test: it may mark a byte after a
+// marked one by mistake, never before, so the lowest mark is exact.
+func special(v uint64) uint64 {
 	q := v ^ ('"' * ones)
 	s := v ^ ('\\' * ones)
-	return ((q-ones)&^q|(s-ones)&^s|(v-' '*ones)&^v|v)&highs == 0
+	return ((q-ones)&^q | (s-ones)&^s | (v-' '*ones)&^v | v) & highs
 }
 
 // scanString reads the string at b[i] == '"' and returns the index after
@@ -265,11 +282,18 @@ func plain(v uint64) bool {
 func scanString(b []byte, i int) (end int, esc, ok bool) {
 	i++
 	for {
-		for len(b)-i >= 8 && plain(binary.LittleEndian.Uint64(b[i:])) {
+		for {
+			if len(b)-i < 8 {
+				for i < len(b) && b[i] >= ' ' && b[i] < utf8.RuneSelf && b[i] != '"' && b[i] != '\\' {
+					i++
+				}
+				break
+			}
+			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
 			i += 8
-		}
-		for i < len(b) && b[i] >= ' ' && b[i] < utf8.RuneSelf && b[i] != '"' && b[i] != '\\' {
-			i++
 		}
 		if i >= len(b) {
 			return i, esc, false

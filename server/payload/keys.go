@@ -49,6 +49,15 @@ func (p *Payload) buildSet() {
 	p.set = p.set[:w]
 	p.seen = slices.Grow(p.seen[:0], w)[:w]
 	clear(p.seen)
+	// The bytes of each key, for the comparisons with later objects.
+	p.occb = slices.Grow(p.occb[:0], n)[:n]
+	for o := range p.occb {
+		p.occb[o] = p.occBytes(o)
+	}
+	p.setb = slices.Grow(p.setb[:0], w)[:w]
+	for x, o := range p.set {
+		p.setb[x] = p.occb[o]
+	}
 }
 
 // matchKey checks key k of a later object (p.row) against the set.
@@ -56,10 +65,8 @@ func (p *Payload) matchKey(k []byte) {
 	j := p.nkey
 	p.nkey++
 	x := -1
-	if j < len(p.order) {
-		if y := p.order[j]; bytes.Equal(p.occBytes(p.set[y]), k) {
-			x = y
-		}
+	if j < len(p.occb) && string(p.occb[j]) == string(k) {
+		x = p.order[j]
 	}
 	if x < 0 {
 		if x = p.search(k); x < 0 {
@@ -78,7 +85,7 @@ func (p *Payload) search(k []byte) int {
 	lo, hi := 0, len(p.set)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		switch c := bytes.Compare(p.occBytes(p.set[m]), k); {
+		switch c := bytes.Compare(p.setb[m], k); {
 		case c == 0:
 			return m
 		case c < 0:

@@ -45,18 +45,20 @@ type Payload struct {
 	// parameter). The bytes are valid until the next Parse or Reset.
 	Form []Field
 
-	stack []byte // the JSON scanner's open containers
-	tmp   []byte // a JSON key, unescaped
-	buf   []byte // JSON converted from CSV or form bodies
-	fbuf  []byte // decoded form pairs
-	fspan []span // Form as spans of fbuf: key, value, key, value, ...
-	hbuf  []byte // CSV header, each name as a JSON object key
-	hspan []span // one `"name":` of hbuf per column
-	kbuf  []byte // the first object's keys, unescaped
-	occ   []span // each key of the first object, in order, in kbuf
-	set   []int  // the distinct keys (indexes of occ) in byte order
-	order []int  // per index of occ, its index in set
-	seen  []uint // per key of set, the last object that had it
+	stack []byte   // the JSON scanner's open containers
+	tmp   []byte   // a JSON key, unescaped
+	buf   []byte   // JSON converted from CSV or form bodies
+	fbuf  []byte   // decoded form pairs
+	fspan []span   // Form as spans of fbuf: key, value, key, value, ...
+	hbuf  []byte   // CSV header, each name as a JSON object key
+	hspan []span   // one `"name":` of hbuf per column
+	kbuf  []byte   // the first object's keys, unescaped
+	occ   []span   // each key of the first object, in order, in kbuf
+	set   []int    // the distinct keys (indexes of occ) in byte order
+	order []int    // per index of occ, its index in set
+	seen  []uint   // per key of set, the last object that had it
+	occb  [][]byte // the bytes of each key of occ
+	setb  [][]byte // the bytes of each key of set
 
 	row      uint // index of the object being read
 	nkey     int  // keys read so far in that object
@@ -139,7 +141,7 @@ func (p *Payload) Reset() {
 		p.fbuf, p.fspan, p.Form = nil, nil, nil
 	}
 	if cap(p.kbuf) > maxRetain || cap(p.occ) > maxRetain/8 {
-		p.kbuf, p.occ, p.set, p.order, p.seen, p.Keys = nil, nil, nil, nil, nil, nil
+		p.kbuf, p.occ, p.set, p.order, p.seen, p.occb, p.setb, p.Keys = nil, nil, nil, nil, nil, nil, nil, nil
 	}
 	if cap(p.stack) > maxRetain {
 		p.stack = nil

@@ -1,7 +1,10 @@
 package payload
 
 import (
+	"encoding/binary"
 	"errors"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -398,5 +401,49 @@ func TestKeysKept(t *testing.T) {
 func TestErrorText(t *testing.T) {
 	if got := errTooDeep.Error(); got != "PGRST102 (400): Empty or invalid json: JSON nested deeper than 10000 levels" {
 		t.Fatal(got)
+	}
+}
+
+// TestMarks checks the word-at-a-time scans against byte-at-a-time ones:
+// the lowest mark of special and fieldEnd is the first byte they stand for.
+func TestMarks(t *testing.T) {
+	isSpecial := func(c byte) bool { return c == '"' || c == '\\' || c < ' ' || c >= 0x80 }
+	isEnd := func(c byte) bool { return c == ',' || c == '\n' || c == '\r' || c == '"' }
+	first := func(w [8]byte, f func(byte) bool) int {
+		for i, c := range w {
+			if f(c) {
+				return i
+			}
+		}
+		return 8
+	}
+	lowest := func(m uint64) int { return bits.TrailingZeros64(m) >> 3 }
+	test := func(w [8]byte) {
+		v := binary.LittleEndian.Uint64(w[:])
+		if got, want := lowest(special(v)), first(w, isSpecial); got != want {
+			t.Fatalf("special(%q) marks byte %d, want %d", w, got, want)
+		}
+		if got, want := lowest(fieldEnd(v)), first(w, isEnd); got != want {
+			t.Fatalf("fieldEnd(%q) marks byte %d, want %d", w, got, want)
+		}
+	}
+	// Every byte at every place in plain text, then followed by any byte.
+	for pos := range 8 {
+		for c := range 256 {
+			for _, next := range []byte{'a', 0, '"', 0xff, ',', 0x1f, 0x20, 0x80} {
+				w := [8]byte{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'}
+				w[pos] = byte(c)
+				if pos < 7 {
+					w[pos+1] = next
+				}
+				test(w)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var w [8]byte
+		binary.LittleEndian.PutUint64(w[:], r.Uint64())
+		test(w)
 	}
 }

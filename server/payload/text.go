@@ -1,6 +1,10 @@
 package payload
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
 
 // addText appends text k to the keys of the first object as the JSON
 // that appendString makes of it reads: invalid UTF-8 becomes U+FFFD.
@@ -37,6 +41,14 @@ func appendString(dst, s []byte, undouble bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if len(s)-i >= 8 {
+			m := special(binary.LittleEndian.Uint64(s[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		}
 		c := s[i]
 		if c >= ' ' && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
