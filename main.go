@@ -268,6 +268,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		Version:            control.Version,
 		LegacyTargetNames:  cfg.Bool("url-use-legacy-target-names"),
 		CORSAllowedOrigins: cfg.Get("server-cors-allowed-origins"),
+		TxEnd:              cfg.Get("db-tx-end"),
 	}, nil
 }
 

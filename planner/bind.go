@@ -26,6 +26,7 @@ const (
 	bindEmbedOffset                 // an embed's OFFSET
 	bindLimit                       // the top-level LIMIT
 	bindOffset                      // the top-level OFFSET
+	bindBody                        // the request's body (Payload.JSON)
 )
 
 // bindStep is one placeholder of a statement.
@@ -142,8 +143,9 @@ type Args struct {
 	slots slots
 }
 
-// bind fills a with the values of prog for q under plan p.
-func (a *Args) bind(prog []bindStep, p *Plan, q *Query) {
+// bind fills a with the values of prog for request r under plan p.
+func (a *Args) bind(prog []bindStep, p *Plan, r *Request) {
+	q := r.Query
 	a.Vals, a.buf = a.Vals[:0], a.buf[:0]
 	if len(prog) == 0 {
 		return
@@ -173,6 +175,12 @@ func (a *Args) bind(prog []bindStep, p *Plan, q *Query) {
 			a.limit(l)
 		case bindOffset:
 			a.num(q.Offset)
+		case bindBody:
+			if r.Payload.JSON == nil {
+				a.Vals = append(a.Vals, nil)
+			} else {
+				a.Vals = append(a.Vals, r.Payload.JSON)
+			}
 		}
 	}
 	a.slots.reset() // drop the references to q
@@ -247,9 +255,9 @@ func (a *Args) operand(e *OpExpr) {
 	}
 }
 
-// Bind fills a with the arguments of the plan's statement for q, which
+// Bind fills a with the arguments of the plan's statement for r, which
 // must have the plan's shape (equal AppendKey keys).
-func (p *Plan) Bind(a *Args, q *Query) { a.bind(p.args, p, q) }
+func (p *Plan) Bind(a *Args, r *Request) { a.bind(p.args, p, r) }
 
-// BindExplain fills a with the arguments of ExplainSQL for q.
-func (p *Plan) BindExplain(a *Args, q *Query) { a.bind(p.explainArgs, p, q) }
+// BindExplain fills a with the arguments of ExplainSQL for r.
+func (p *Plan) BindExplain(a *Args, r *Request) { a.bind(p.explainArgs, p, r) }

@@ -37,7 +37,7 @@ func PlanRead(q *Query, s *cache.Schema, target string, o ReadOptions) (*Stateme
 		return nil, err
 	}
 	var a Args
-	p.Bind(&a, q)
+	p.Bind(&a, &Request{Query: q})
 	return &Statement{SQL: p.SQL, Args: a.Vals}, nil
 }
 

@@ -25,6 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sq
 //	query select=id&year=gt.1 (the query string)
 //	schema embed              (embedSchema; default testSchema)
 //	count exact | max-rows 10 | body csv | head | legacy
+//	action insert | keys a,b | return representation | resolution merge
 func TestGoldenSQL(t *testing.T) {
 	files, err := filepath.Glob("testdata/sql/*.txt")
 	if err != nil || len(files) == 0 {
@@ -58,6 +59,9 @@ func renderPlan(t *testing.T, head string) string {
 	o := ReadOptions{Schema: "test"}
 	target, query := "", ""
 	s := testSchema()
+	action := ActionRead
+	var prefer Preferences
+	var keys []string
 	for _, line := range strings.Split(strings.TrimSpace(head), "\n") {
 		k, v, _ := strings.Cut(line, " ")
 		switch k {
@@ -84,6 +88,14 @@ func renderPlan(t *testing.T, head string) string {
 			o.Head = true
 		case "legacy":
 			o.LegacyTargetNames = true
+		case "action":
+			action = map[string]Action{"insert": ActionInsert, "update": ActionUpdate, "upsert": ActionUpsert, "delete": ActionDelete}[v]
+		case "keys":
+			keys = strings.Split(v, ",")
+		case "return":
+			prefer.Return = map[string]Return{"representation": ReturnRepresentation, "minimal": ReturnMinimal, "headers-only": ReturnHeadersOnly}[v]
+		case "resolution":
+			prefer.Resolution = map[string]Resolution{"merge": ResolutionMerge, "ignore": ResolutionIgnore}[v]
 		default:
 			t.Fatalf("unknown line %q", line)
 		}
@@ -92,7 +104,11 @@ func renderPlan(t *testing.T, head string) string {
 	if err != nil {
 		return "-- error\n" + err.Error() + "\n"
 	}
-	p, err := NewReadPlan(q, s, target, o)
+	r := o.request(q, target)
+	r.Action, r.Payload.Keys = action, keys
+	prefer.Count = o.Count
+	r.Prefer = prefer
+	p, err := New(r, s)
 	if err != nil {
 		return "-- error\n" + err.Error() + "\n"
 	}
@@ -105,7 +121,10 @@ func renderPlan(t *testing.T, head string) string {
 		writeArgs(&b, explainArgs(p, q))
 	}
 	b.WriteString("-- args\n")
-	writeArgs(&b, bindArgs(p, q))
+	r.Payload.JSON = []byte(`{"body":1}`)
+	var a Args
+	p.Bind(&a, r)
+	writeArgs(&b, anyArgs(a.Vals))
 	if p.Warning != "" {
 		b.WriteString("-- warning\n" + p.Warning + "\n")
 	}
@@ -124,7 +143,7 @@ func writeArgs(b *strings.Builder, args []any) {
 
 // clauses start a new line in a golden file.
 var clauses = []string{" FROM ", " WHERE ", " LEFT JOIN LATERAL ", " INNER JOIN LATERAL ", " ORDER BY ",
-	" LIMIT ", " pgrst_source_count AS ", " SELECT "}
+	" LIMIT ", " pgrst_source_count AS ", " pgrst_source AS ", " SELECT ", " RETURNING ", " ON CONFLICT"}
 
 // breakLines breaks sql into lines before the clauses, outside quotes.
 func breakLines(sql string) string {

@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,9 @@ type Options struct {
 	// and limits may name an aliased embed by its relation (with a
 	// Warning header).
 	LegacyTargetNames bool
+	// TxEnd is db-tx-end: commit (the default), rollback, or either with
+	// -allow-override (Prefer: tx=commit|rollback decides).
+	TxEnd string
 	// CORSAllowedOrigins is server-cors-allowed-origins: the accepted
 	// origins, comma separated; empty accepts any origin (cors.go).
 	CORSAllowedOrigins string
@@ -51,6 +55,8 @@ type runConfig struct {
 	searchPath    string // quoted identifier list
 	preRequestSQL string
 	cors          corsPolicy
+	// From TxEnd: writes roll back by default; Prefer: tx= may override.
+	txRollback, txOverride bool
 }
 
 // Server serves the API.
@@ -109,6 +115,8 @@ func (s *Server) SetOptions(o Options) {
 		rt.preRequestSQL = "select " + quoteQualified(o.PreRequest) + "()"
 	}
 	rt.cors = newCORSPolicy(o.CORSAllowedOrigins)
+	rt.txRollback = strings.HasPrefix(o.TxEnd, "rollback")
+	rt.txOverride = strings.HasSuffix(o.TxEnd, "-allow-override")
 	s.opts.Store(rt)
 }
 
