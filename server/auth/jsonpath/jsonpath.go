@@ -1,22 +1,20 @@
-package auth
+package jsonpath
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
 
-// This file implements the JSONPath (RFC 9535) that PostgREST v16 accepts
-// in jwt-role-claim-key (Config/JSPath.hs, which uses the aeson-jsonpath
-// library): a root query "$" with child and descendant segments; name,
-// index, slice, wildcard and filter selectors; filters with ||, &&, !,
-// parentheses, comparisons of literals and singular queries, existence
-// tests, and the one function PostgREST offers, search(). The role is the
-// first node the query selects. Object members are visited in key order,
-// as aeson's ordered maps do.
+// Query is a parsed JSONPath query. It is immutable and safe for
+// concurrent use.
+type Query struct {
+	q jpQuery
+}
 
 // jpQuery is "$..." (root) or "@..." (current node, inside filters).
 type jpQuery struct {
@@ -115,9 +113,15 @@ type jpArg struct {
 
 // --- evaluation ---
 
-// first returns the first node q selects in root.
-func (q *jpQuery) first(root any) (any, bool) {
-	nodes := q.eval(root, root)
+// Select returns the values of the nodes q selects in root, in order.
+func (q *Query) Select(root any) []any {
+	return q.q.eval(root, root)
+}
+
+// First returns the value of the first node q selects in root; ok is false
+// when it selects none.
+func (q *Query) First(root any) (v any, ok bool) {
+	nodes := q.q.eval(root, root)
 	if len(nodes) == 0 {
 		return nil, false
 	}
@@ -356,6 +360,13 @@ func jsonLess(a, b any) bool {
 	return false
 }
 
+// Equal reports whether a and b are the same JSON value, as the == of a
+// filter compares them: numbers by value, arrays element by element,
+// objects member by member.
+func Equal(a, b any) bool {
+	return jsonEqual(a, b)
+}
+
 func jsonEqual(a, b any) bool {
 	switch x := a.(type) {
 	case nil:
@@ -439,13 +450,11 @@ type jpParser struct {
 	pos int
 }
 
-var errJSONPath = errors.New("not a JSONPath")
-
-// parseJSONPath parses a complete root query ("$...").
-func parseJSONPath(s string) (*jpQuery, error) {
+// Parse parses s, the whole of which must be a JSONPath query ("$...").
+func Parse(s string) (*Query, error) {
 	p := &jpParser{s: s}
 	if !p.peekByte('$') {
-		return nil, errJSONPath
+		return nil, errors.New("a JSONPath starts with '$'")
 	}
 	q, err := p.query()
 	if err != nil {
@@ -454,7 +463,7 @@ func parseJSONPath(s string) (*jpQuery, error) {
 	if p.pos != len(p.s) {
 		return nil, fmt.Errorf("unexpected %q at offset %d", p.s[p.pos:], p.pos)
 	}
-	return q, nil
+	return &Query{q: *q}, nil
 }
 
 func (p *jpParser) fail(what string) error {
@@ -1011,4 +1020,13 @@ func (p *jpParser) functionArg() (jpArg, error) {
 		return jpArg{}, err
 	}
 	return jpArg{kind: argOther}, nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
