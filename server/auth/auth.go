@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/server/auth/jsonpath"
 )
 
 // Options configure a Verifier.
@@ -69,10 +70,15 @@ type Verifier struct {
 	cache     *cache.Bounded[*entry]
 }
 
-// rolePath finds the role claim: a *jpQuery or a jsPath.
+// rolePath finds the role claim: a JSONPath or a jsPath.
 type rolePath interface {
 	first(root any) (any, bool)
 }
+
+// jsonPath is a rolePath from a JSONPath query.
+type jsonPath struct{ q *jsonpath.Query }
+
+func (p jsonPath) first(root any) (any, bool) { return p.q.First(root) }
 
 // entry is the cached outcome of a token whose signature verified: the
 // time claims, which are checked against the clock on every use, and
@@ -99,8 +105,8 @@ func New(o Options) (*Verifier, error) {
 	if strings.TrimSpace(key) == "" {
 		key = "$.role"
 	}
-	if q, err := parseJSONPath(key); err == nil {
-		v.roleKey = q
+	if q, err := jsonpath.Parse(key); err == nil {
+		v.roleKey = jsonPath{q}
 	} else if p, lerr := parseJSPath(key); lerr == nil {
 		v.roleKey = p
 	} else {
