@@ -66,15 +66,21 @@ bench-micro:
 	echo "$(GO) test -run '^$$$$' -bench . -benchmem ./planner/ ./server/..." && \
 	$(GO) test -run '^$$' -bench . -benchmem ./planner/ ./server/...
 
-# make test runs every fuzz target's seed corpus; make fuzz explores each
-# one for FUZZTIME (the parsers of URLs, config files and JWTs).
+# make fuzz          explores every fuzz target in the module (each func Fuzz*
+#                     in a *_test.go file, found by grep) for FUZZTIME, one after
+#                     another, and names those that failed at the end. Seeds are
+#                     the f.Add calls and testdata/fuzz/<name>/, which make test
+#                     runs too; a failing input lands in testdata/fuzz/<name>/.
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./planner/
-	$(GO) test -run '^$$' -fuzz '^FuzzEmbedBind$$' -fuzztime $(FUZZTIME) ./planner/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME) ./control/
-	$(GO) test -run '^$$' -fuzz '^FuzzAuthenticate$$' -fuzztime $(FUZZTIME) ./server/auth/
-	$(GO) test -run '^$$' -fuzz '^FuzzRoleClaimKey$$' -fuzztime $(FUZZTIME) ./server/auth/
+	@targets=$$(grep -r --include='*_test.go' --exclude-dir=testdata --exclude-dir=.git \
+		-o '^func Fuzz[A-Za-z0-9_]*' . | sed 's|/[^/]*_test\.go:func |/:|' | sort); \
+	[ -n "$$targets" ] || { echo "make fuzz: no fuzz targets found" >&2; exit 1; }; \
+	failed=; for t in $$targets; do dir=$${t%%:*}; name=$${t#*:}; \
+		echo "$(GO) test -run '^\$$' -fuzz '^$$name\$$' -fuzztime $(FUZZTIME) $$dir"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$dir" || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed" >&2; exit 1; fi
 
 fmt:
 	$(GO) fmt ./...
