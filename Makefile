@@ -6,7 +6,10 @@
 #                     so does a set PGRST_DB_URI (without CONFIG)
 # make test           go vet and every test, each test binary on a throwaway
 #                     PostgreSQL cluster (installed first if missing, see
-#                     scripts/ensure-postgres.sh)
+#                     scripts/ensure-postgres.sh); then every test again under
+#                     the race detector (go test -race, which needs cgo and a C
+#                     compiler), where the allocation-count tests skip
+#                     themselves (raceEnabled), so they need the first run
 
 GO     ?= go
 BIN    := bin/pgrst
@@ -31,7 +34,10 @@ test:
 	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
 	echo "PG_BIN=$$PG_BIN" && \
 	echo "$(GO) vet ./..." && $(GO) vet ./... && \
-	echo "$(GO) test -count=1 -timeout 20m ./..." && $(GO) test -count=1 -timeout 20m ./...
+	cc="$$(CGO_ENABLED=1 $(GO) env CC)" && { command -v "$${cc%% *}" >/dev/null 2>&1 || { \
+		echo "make test: go test -race needs a C compiler ($$cc): install one, e.g. apt-get install gcc libc6-dev" >&2; exit 1; }; } && \
+	echo "$(GO) test -count=1 -timeout 20m ./..." && $(GO) test -count=1 -timeout 20m ./... && \
+	echo "CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./..." && CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 vet:
 	$(GO) vet ./...
