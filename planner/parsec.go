@@ -335,6 +335,43 @@ func (s *pstate) many(step func() res) res {
 	}
 }
 
+// sepBy1 is Parsec's item `sepBy1` sep, that is item, then many (sep >>
+// item): it appends the items to dst. sep must consume when it succeeds. A
+// separator that succeeds followed by an item that fails is a consuming
+// failure of the whole list. item and sep are method expressions such as
+// (*pstate).fieldName: a bound method value s.fieldName would add a wrapper
+// call to every use.
+func sepBy1[T any](s *pstate, dst []T, item func(*pstate) (T, res), sep func(*pstate) res) ([]T, res) {
+	q := seq{s: s}
+	x, r := item(s)
+	if !q.step(r) {
+		return dst, q.done(false)
+	}
+	dst = append(dst, x)
+	r = s.many(func() res {
+		iq := seq{s: s}
+		ok := iq.step(sep(s))
+		if ok {
+			x, r := item(s)
+			if ok = iq.step(r); ok {
+				dst = append(dst, x)
+			}
+		}
+		return iq.done(ok)
+	})
+	return dst, q.done(q.step(r))
+}
+
+// sepBy is Parsec's item `sepBy` sep: sepBy1, or no items when the first
+// item fails without consuming.
+func sepBy[T any](s *pstate, dst []T, item func(*pstate) (T, res), sep func(*pstate) res) ([]T, res) {
+	dst, r := sepBy1(s, dst, item, sep)
+	if !r.ok && !r.consumed {
+		r.ok = true
+	}
+	return dst, r
+}
+
 // ws is many (oneOf " \t").
 func (s *pstate) ws() res {
 	start := s.pos
