@@ -248,13 +248,3 @@ type RangeParam struct {
 	HasLimit  bool
 	HasOffset bool
 }
-
-// hasEmbeds reports whether the select tree contains an embed or spread.
-func (q *Query) hasEmbeds() bool {
-	for i := range q.Select {
-		if q.Select[i].Kind != SelectField {
-			return true
-		}
-	}
-	return false
-}

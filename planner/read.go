@@ -27,13 +27,6 @@ type ReadOptions struct {
 	LegacyTargetNames bool
 }
 
-// Statement is one SQL statement and its arguments (see Plan.AppendArgs
-// for their form and lifetime).
-type Statement struct {
-	SQL  string
-	Args [][]byte
-}
-
 // Plan is the SQL text for one request shape plus what is needed to bind
 // the values of any query of that shape. A Plan is immutable and safe for
 // concurrent use; it stays valid as long as the schema cache it was built
@@ -49,17 +42,6 @@ type Plan struct {
 	// embed by its relation.
 	Warning string
 	envelope
-}
-
-// PlanRead plans a GET/HEAD on the table or view target of o.Schema.
-// It is NewReadPlan followed by AppendArgs.
-func PlanRead(q *Query, s *cache.Schema, target string, o ReadOptions) (*Statement, error) {
-	p, err := NewReadPlan(q, s, target, o)
-	if err != nil {
-		return nil, err
-	}
-	args, _ := p.AppendArgs(nil, nil, q)
-	return &Statement{SQL: p.SQL, Args: args}, nil
 }
 
 // NewReadPlan resolves q against the schema cache and builds the SQL text.
