@@ -145,9 +145,6 @@ func NewPlane(o PlaneOptions) *Plane {
 	return p
 }
 
-// Config returns the configuration in force.
-func (p *Plane) Config() *Config { return p.cfg.Load() }
-
 // Stats returns the plane's counters.
 func (p *Plane) Stats() Stats {
 	return Stats{
@@ -494,8 +491,10 @@ func WithDB(base Settings, db DBLayers) (*Config, error) {
 	return Build(merged)
 }
 
-// LoadSettings reads the file and environment layers, merged over the
-// defaults, without building them (see Load).
+// LoadSettings reads the startup layers: built-in defaults, then the config
+// file at path (skipped when path is ""), then the PGRST_* variables of
+// environ, merged but not built (see Build). environ also serves $(VAR) in
+// the file.
 func LoadSettings(path string, environ []string) (Settings, error) {
 	var file Settings
 	if path != "" {

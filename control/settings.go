@@ -50,15 +50,6 @@ func canonical(key string) (name string, alias bool) {
 	return k, false
 }
 
-// Canonical returns the current name of the option written as key: old
-// aliases (db-schema, max-rows, pre-request, root-spec, db-pool-timeout,
-// secret-is-base64, role-claim-key) map to their current names, letters are
-// lower-cased and, outside app.settings.*, '_' becomes '-'.
-func Canonical(key string) string {
-	name, _ := canonical(key)
-	return name
-}
-
 // FromPairs builds the Settings of ONE source from its pairs in source
 // order. Keys are canonicalised. A later pair overrides an earlier one,
 // except that a value written under an option's current name always beats
