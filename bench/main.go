@@ -40,7 +40,6 @@ type config struct {
 	duration, warmup time.Duration
 	conc, pool       int
 	scenarios        map[string]bool
-	order            []string
 	seed             uint64
 	limit            bool
 	targets          []targetSpec

@@ -34,9 +34,6 @@ var restartOnly = []string{
 	"admin-server-unix-socket-mode",
 }
 
-// RestartOnly reports whether option name only takes effect at start-up.
-func RestartOnly(name string) bool { return slices.Contains(restartOnly, name) }
-
 // What a reload is asked to do; several requests are merged.
 const (
 	wantSchema uint32 = 1 << iota

@@ -251,7 +251,6 @@ func (s *pstate) jsonIdx() (string, res) {
 		r = res{ok: true, err: r.err}
 	}
 	q.step(r)
-	digits := s.pos
 	if !q.step(s.digits()) {
 		return "", q.done(false)
 	}
@@ -259,7 +258,6 @@ func (s *pstate) jsonIdx() (string, res) {
 	if !q.step(s.jsonIdxEnd()) {
 		return "", q.done(false)
 	}
-	_ = digits
 	return v, q.done(true)
 }
 

@@ -74,8 +74,6 @@ const maxDepth = 256
 
 var okEmpty = res{ok: true}
 
-func (s *pstate) eof() bool { return s.pos >= len(s.in) }
-
 func (s *pstate) peek() (rune, int) {
 	if s.pos >= len(s.in) {
 		return -1, 0
@@ -174,24 +172,13 @@ func (s *pstate) unexpectedToken(expect string) res {
 	}
 	var tok string
 	if s.pos < len(s.in) {
-		r, n := utf8.DecodeRuneInString(s.in[s.pos:])
-		_ = n
+		r, _ := utf8.DecodeRuneInString(s.in[s.pos:])
 		tok = hsShowString(string(r))
 	}
 	if expect == "" {
 		return res{err: perr{pos: s.pos, msgs: []pmsg{{msgSysUnexpect, tok}}}}
 	}
 	return res{err: perr{pos: s.pos, msgs: []pmsg{{msgSysUnexpect, tok}, {msgExpect, expect}}}}
-}
-
-// satisfy consumes one character accepted by pred (no label).
-func (s *pstate) satisfy(pred func(rune) bool) (rune, res) {
-	c, n := s.peek()
-	if n == 0 || !pred(c) {
-		return 0, s.unexpectedToken("")
-	}
-	s.pos += n
-	return c, res{ok: true, consumed: true, err: perr{pos: s.pos}}
 }
 
 // char is Parsec's char: one given ASCII character, labelled with its show.

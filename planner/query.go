@@ -147,8 +147,7 @@ var opNames = [...]string{"eq", "gte", "gt", "lte", "lt", "like", "ilike", "matc
 
 func (o Op) String() string { return opNames[o] }
 
-func (o Op) quantifiable() bool { return o <= OpIMatch }
-func (o Op) isFts() bool        { return o >= OpFts }
+func (o Op) isFts() bool { return o >= OpFts }
 
 // Quant is the (any)/(all) modifier of eq, gt, like, ... .
 type Quant uint8
