@@ -83,7 +83,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 
 // serve runs a request under one configuration, rt, loaded once by
 // Handle: a reload in between never mixes two configurations.
-func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime) (authed bool, err error) {
+func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (authed bool, err error) {
 	method := ctx.Method()
 	head := bytes.Equal(method, []byte("HEAD"))
 	get := bytes.Equal(method, []byte("GET"))

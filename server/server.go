@@ -42,8 +42,8 @@ type Options struct {
 	CORSAllowedOrigins string
 }
 
-// runtime is Options with the parts derived once per configuration.
-type runtime struct {
+// runConfig is Options with the parts derived once per configuration.
+type runConfig struct {
 	Options
 	searchPath    string // quoted identifier list
 	preRequestSQL string
@@ -54,7 +54,7 @@ type runtime struct {
 type Server struct {
 	pool   *wire.Pool
 	log    zerolog.Logger
-	opts   atomic.Pointer[runtime]
+	opts   atomic.Pointer[runConfig]
 	schema atomic.Pointer[cache.Schema]
 	// plans maps a request's shape to its plan. A plan is only valid for
 	// the schema cache it was built from: entries of an older one are
@@ -100,7 +100,7 @@ func (s *Server) SetOptions(o Options) {
 	if old := s.opts.Load(); old != nil && old.Auth != o.Auth {
 		s.stats.retire(old.Auth) // keep its JWT cache counts (metrics.go)
 	}
-	rt := &runtime{Options: o}
+	rt := &runConfig{Options: o}
 	rt.searchPath = quoteIdentList(nil, firstOr(o.Schemas, "public"), o.ExtraSearchPath)
 	if o.PreRequest != "" {
 		rt.preRequestSQL = "select " + quoteQualified(o.PreRequest) + "()"

@@ -15,7 +15,7 @@ import (
 // searchPath is the request's schema (Accept-Profile) and the extra ones.
 // Values go straight into the request's settings buffers (x.buf is
 // scratch for the JSON documents and the legacy names): no allocation.
-func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime, method []byte, searchPath string) {
+func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig, method []byte, searchPath string) {
 	r := &x.req
 	r.Set("search_path", searchPath)
 	r.Set("role", x.auth.Role)
