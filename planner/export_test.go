@@ -44,3 +44,13 @@ func PlanRead(q *Query, s *cache.Schema, target string, o ReadOptions) (*Stateme
 func AppendReadKey(dst []byte, q *Query, target string, o ReadOptions) []byte {
 	return AppendKey(dst, o.request(q, target))
 }
+
+// hasEmbeds reports whether the select tree contains an embed or spread.
+func (q *Query) hasEmbeds() bool {
+	for i := range q.Select {
+		if q.Select[i].Kind != SelectField {
+			return true
+		}
+	}
+	return false
+}

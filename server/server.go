@@ -1,6 +1,3 @@
-// Package server is pgrst's HTTP side: it reads a request, authenticates it,
-// asks the planner for the statement, runs it through wire and writes
-// PostgreSQL's bytes back.
 package server
 
 import (
@@ -128,16 +125,6 @@ func (s *Server) SetSchema(sc *cache.Schema) {
 
 // Schema returns the current schema cache, nil before the first load.
 func (s *Server) Schema() *cache.Schema { return s.schema.Load() }
-
-// LoadSchema reads the catalog and publishes it.
-func (s *Server) LoadSchema(ctx context.Context) (*cache.Schema, error) {
-	sc, err := cache.Load(ctx, s.pool, s.opts.Load().Schemas)
-	if err != nil {
-		return nil, err
-	}
-	s.SetSchema(sc)
-	return sc, nil
-}
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }
