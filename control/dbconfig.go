@@ -140,16 +140,6 @@ func GrantSQL(role string) string {
 	return "grant usage on schema pgrst to " + r + ";\ngrant select on pgrst.config to " + r + ";\n"
 }
 
-// OptionNames returns the canonical names of every option pgrst knows
-// (app.settings.* aside), sorted.
-func OptionNames() []string {
-	s := make(Settings, len(options))
-	for i := range options {
-		s[options[i].name] = ""
-	}
-	return s.Keys()
-}
-
 func quoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }

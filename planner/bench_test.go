@@ -36,6 +36,7 @@ func BenchmarkCachedRead(b *testing.B) {
 	}
 	key := make([]byte, 0, 256)
 	var args Args
+	var r Request
 	b.ReportAllocs()
 	for b.Loop() {
 		q, err := ParseQuery(benchQuery)
@@ -43,7 +44,8 @@ func BenchmarkCachedRead(b *testing.B) {
 			b.Fatal(err)
 		}
 		key = AppendReadKey(key[:0], q, "films", o)
-		p.Bind(&args, q)
+		r.Query = q
+		p.Bind(&args, &r)
 	}
 }
 

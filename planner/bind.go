@@ -28,8 +28,7 @@ const (
 	bindOffset                       // the top-level OFFSET
 	bindCallArg                      // a call's argument (Query.CallArgs[slot].Value)
 	bindCallVariadic                 // a variadic argument: every CallArgs named as CallArgs[slot]
-	bindBody                         // the request body (Args.body)
-	bindBodyHex                      // the request body as a bytea literal
+	bindBody                         // the request's body (Payload.JSON); slot bodyHex: as a bytea literal
 )
 
 // bindStep is one placeholder of a statement.
@@ -144,11 +143,11 @@ type Args struct {
 	Vals  [][]byte
 	buf   []byte
 	slots slots
-	body  []byte // the request body while binding (BindBody)
 }
 
-// bind fills a with the values of prog for q under plan p.
-func (a *Args) bind(prog []bindStep, p *Plan, q *Query) {
+// bind fills a with the values of prog for request r under plan p.
+func (a *Args) bind(prog []bindStep, p *Plan, r *Request) {
+	q := r.Query
 	a.Vals, a.buf = a.Vals[:0], a.buf[:0]
 	if len(prog) == 0 {
 		return
@@ -183,17 +182,17 @@ func (a *Args) bind(prog []bindStep, p *Plan, q *Query) {
 		case bindCallVariadic:
 			a.callVariadic(q, st.slot)
 		case bindBody:
-			if a.body == nil {
-				a.Vals = append(a.Vals, emptyText)
-			} else {
-				a.Vals = append(a.Vals, a.body)
+			switch {
+			case st.slot == bodyHex:
+				a.hexBody(r.Payload.JSON)
+			case r.Payload.JSON == nil:
+				a.Vals = append(a.Vals, nil)
+			default:
+				a.Vals = append(a.Vals, r.Payload.JSON)
 			}
-		case bindBodyHex:
-			a.bodyHex()
 		}
 	}
 	a.slots.reset() // drop the references to q
-	a.body = nil
 }
 
 // emptyText is the empty string as an argument (a nil slice is NULL).
@@ -265,16 +264,9 @@ func (a *Args) operand(e *OpExpr) {
 	}
 }
 
-// Bind fills a with the arguments of the plan's statement for q, which
+// Bind fills a with the arguments of the plan's statement for r, which
 // must have the plan's shape (equal AppendKey keys).
-func (p *Plan) Bind(a *Args, q *Query) { a.bind(p.args, p, q) }
+func (p *Plan) Bind(a *Args, r *Request) { a.bind(p.args, p, r) }
 
-// BindBody is Bind for a statement that also takes the request body
-// (a call's arguments); the arguments alias body.
-func (p *Plan) BindBody(a *Args, q *Query, body []byte) {
-	a.body = body
-	a.bind(p.args, p, q)
-}
-
-// BindExplain fills a with the arguments of ExplainSQL for q.
-func (p *Plan) BindExplain(a *Args, q *Query) { a.bind(p.explainArgs, p, q) }
+// BindExplain fills a with the arguments of ExplainSQL for r.
+func (p *Plan) BindExplain(a *Args, r *Request) { a.bind(p.explainArgs, p, r) }

@@ -35,7 +35,7 @@ const (
 	// CallJSON is application/json (also without Content-Type).
 	CallJSON CallBody = iota
 	// CallForm is application/x-www-form-urlencoded: the arguments are
-	// the form's fields, in Query.CallArgs (AppendFormArgs).
+	// the form's fields, in Query.CallArgs.
 	CallForm
 	CallText  // text/plain
 	CallXML   // text/xml
@@ -91,13 +91,6 @@ type callPlan struct {
 	params []int
 	mode   callArgs
 	ret    callRet
-}
-
-// AppendFormArgs appends the fields of an application/x-www-form-urlencoded
-// body to q.CallArgs, which then alias body: the arguments of a call
-// whose Call.Body is CallForm.
-func AppendFormArgs(q *Query, body string) {
-	q.CallArgs = splitQuery(body, q.CallArgs)
 }
 
 // newCall plans a call: it finds the function among its overloads, then
@@ -441,11 +434,11 @@ func (b *builder) callArgs(q *Query) {
 	cp := b.call
 	if cp.mode == argsBody {
 		a := &cp.fn.Args[0]
-		kind := bindBody
+		slot := int32(0)
 		if a.Type == "bytea" {
-			kind = bindBodyHex
+			slot = bodyHex
 		}
-		b.ph(b.bind(kind, 0, true))
+		b.ph(b.bind(bindBody, slot, true))
 		b.str("::")
 		b.str(argType(a.Type))
 		return
@@ -532,11 +525,15 @@ func (a *Args) callVariadic(q *Query, slot int32) {
 	a.computed(start)
 }
 
-// bodyHex appends the body as a bytea literal in hex.
-func (a *Args) bodyHex() {
+// bodyHex is the slot of a bindBody step that binds the body as a bytea
+// literal (a function's single unnamed bytea argument).
+const bodyHex int32 = 1
+
+// hexBody appends body as a bytea literal in hex.
+func (a *Args) hexBody(body []byte) {
 	start := len(a.buf)
 	a.buf = append(a.buf, '\\', 'x')
-	a.buf = hex.AppendEncode(a.buf, a.body)
+	a.buf = hex.AppendEncode(a.buf, body)
 	a.computed(start)
 }
 

@@ -152,8 +152,10 @@ func (b *builder) envelope(r *Request) {
 	b.env = envelope{Count: count}
 	b.str(")")
 	counted := count == CountExact || count == CountEstimated
-	// Without a limit the page is the whole result: count the page.
-	countCTE := counted && (q.HasRange || r.MaxRows > 0)
+	write := r.Action.isWrite()
+	// Without a limit the page is the whole result: count the page. A
+	// write's count is the rows it affected.
+	countCTE := counted && (q.HasRange || r.MaxRows > 0) && !write
 	if countCTE {
 		b.str(", pgrst_source_count AS (")
 		b.countSource(q)
@@ -179,15 +181,24 @@ func (b *builder) envelope(r *Request) {
 	}
 	b.str(pageTotal + " AS page_total, ")
 	raw := false
-	if r.Head {
+	if r.Head || write && !r.representation() {
 		b.str("''::text")
 	} else {
 		raw = b.body(q, &r.Media)
 	}
 	b.str(" AS body, " +
 		"nullif(current_setting('response.headers', true), '') AS response_headers, " +
-		"nullif(current_setting('response.status', true), '') AS response_status " +
-		"FROM (SELECT * FROM pgrst_source) _pgrst_t")
+		"nullif(current_setting('response.status', true), '') AS response_status")
+	if write {
+		// The Location of an insert, the rows an upsert inserted, and the
+		// rows affected for a check that may roll the write back
+		// (wire.Request.Check).
+		b.str(", ")
+		b.location(r)
+		b.str(" AS location, nullif(current_setting('pgrst.inserted', true), '') AS inserted, " +
+			"pg_catalog.set_config('pgrst.affected', pg_catalog.count(_pgrst_t)::text, true) AS affected")
+	}
+	b.str(" FROM (SELECT * FROM pgrst_source) _pgrst_t")
 	if raw {
 		b.str("(pgrst_scalar)")
 	}

@@ -1,9 +1,3 @@
-// Package planner turns a request's URL query into a tree (ParseQuery, no
-// schema access), resolves that tree against the schema cache and emits one
-// SQL statement whose every client value is a bind parameter (PlanRead).
-//
-// The package imports no HTTP, database driver or logging code: it is tested
-// with strings alone.
 package planner
 
 import (
@@ -81,4 +75,23 @@ func errInvalidPreferences(details string) *Error {
 // errInternal is a planner bug reported instead of a wrong statement.
 func errInternal(details string) *Error {
 	return &Error{Status: http.StatusInternalServerError, Code: "PGRSTX00", Message: "Internal planner error", Details: details}
+}
+
+// errColumnNotFound is PGRST204: a written column that rel lacks.
+func errColumnNotFound(rel, col string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "PGRST204",
+		Message: "Could not find the '" + col + "' column of '" + rel + "' in the schema cache"}
+}
+
+// errPutFilters is PGRST105: PUT's filters must be eq on every primary
+// key column and nothing else.
+func errPutFilters() *Error {
+	return &Error{Status: http.StatusMethodNotAllowed, Code: "PGRST105",
+		Message: "Filters must include all and only primary key columns with 'eq' operators"}
+}
+
+// errPutRange is PGRST114.
+func errPutRange() *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "PGRST114",
+		Message: "limit/offset querystring parameters are not allowed for PUT"}
 }

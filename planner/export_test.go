@@ -43,10 +43,20 @@ func PlanRead(q *Query, s *cache.Schema, target string, o ReadOptions) (*Stateme
 		return nil, err
 	}
 	var a Args
-	p.Bind(&a, q)
+	p.Bind(&a, &Request{Query: q})
 	return &Statement{SQL: p.SQL, Args: a.Vals}, nil
 }
 
 func AppendReadKey(dst []byte, q *Query, target string, o ReadOptions) []byte {
 	return AppendKey(dst, o.request(q, target))
+}
+
+// hasEmbeds reports whether the select tree contains an embed or spread.
+func (q *Query) hasEmbeds() bool {
+	for i := range q.Select {
+		if q.Select[i].Kind != SelectField {
+			return true
+		}
+	}
+	return false
 }

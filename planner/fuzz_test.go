@@ -55,14 +55,14 @@ func FuzzParseQuery(f *testing.F) {
 // bindArgs is p.Bind into fresh Args, as strings and nils.
 func bindArgs(p *Plan, q *Query) []any {
 	var a Args
-	p.Bind(&a, q)
+	p.Bind(&a, &Request{Query: q})
 	return anyArgs(a.Vals)
 }
 
 // explainArgs is p.BindExplain into fresh Args, as strings and nils.
 func explainArgs(p *Plan, q *Query) []any {
 	var a Args
-	p.BindExplain(&a, q)
+	p.BindExplain(&a, &Request{Query: q})
 	return anyArgs(a.Vals)
 }
 

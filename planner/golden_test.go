@@ -25,6 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sq
 //	query select=id&year=gt.1 (the query string)
 //	schema embed              (embedSchema; default testSchema)
 //	count exact | max-rows 10 | body csv | head | legacy
+//	action insert | keys a,b | return representation | resolution merge
 //	call get | call post      (a call of the function target, in callSchema)
 //	payload {"a":1}           (a call's JSON body; its keys are the arguments)
 func TestGoldenSQL(t *testing.T) {
@@ -60,6 +61,9 @@ func renderPlan(t *testing.T, head string) string {
 	o := ReadOptions{Schema: "test"}
 	target, query := "", ""
 	s := testSchema()
+	action := ActionRead
+	var prefer Preferences
+	var keys []string
 	var payload []byte
 	for _, line := range strings.Split(strings.TrimSpace(head), "\n") {
 		k, v, _ := strings.Cut(line, " ")
@@ -87,6 +91,14 @@ func renderPlan(t *testing.T, head string) string {
 			o.Head = true
 		case "legacy":
 			o.LegacyTargetNames = true
+		case "action":
+			action = map[string]Action{"insert": ActionInsert, "update": ActionUpdate, "upsert": ActionUpsert, "delete": ActionDelete}[v]
+		case "keys":
+			keys = strings.Split(v, ",")
+		case "return":
+			prefer.Return = map[string]Return{"representation": ReturnRepresentation, "minimal": ReturnMinimal, "headers-only": ReturnHeadersOnly}[v]
+		case "resolution":
+			prefer.Resolution = map[string]Resolution{"merge": ResolutionMerge, "ignore": ResolutionIgnore}[v]
 		case "call":
 			s = callSchema()
 			o.Call = &Call{Post: v == "post"}
@@ -105,7 +117,14 @@ func renderPlan(t *testing.T, head string) string {
 	if err := parse(q, query); err != nil {
 		return "-- error\n" + err.Error() + "\n"
 	}
-	p, err := NewReadPlan(q, s, target, o)
+	r := o.request(q, target)
+	if o.Call == nil {
+		r.Action = action
+	}
+	r.Payload.Keys = keys
+	prefer.Count = o.Count
+	r.Prefer = prefer
+	p, err := New(r, s)
 	if err != nil {
 		return "-- error\n" + err.Error() + "\n"
 	}
@@ -118,8 +137,12 @@ func renderPlan(t *testing.T, head string) string {
 		writeArgs(&b, explainArgs(p, q))
 	}
 	b.WriteString("-- args\n")
+	r.Payload.JSON = []byte(`{"body":1}`)
+	if o.Call != nil {
+		r.Payload.JSON = append([]byte{}, payload...) // a call's body, "" when none
+	}
 	var a Args
-	p.BindBody(&a, q, payload)
+	p.Bind(&a, r)
 	writeArgs(&b, anyArgs(a.Vals))
 	if p.Warning != "" {
 		b.WriteString("-- warning\n" + p.Warning + "\n")
@@ -139,7 +162,7 @@ func writeArgs(b *strings.Builder, args []any) {
 
 // clauses start a new line in a golden file.
 var clauses = []string{" FROM ", " WHERE ", " LEFT JOIN LATERAL ", " INNER JOIN LATERAL ", " ORDER BY ",
-	" LIMIT ", " pgrst_source_count AS ", " SELECT "}
+	" LIMIT ", " pgrst_source_count AS ", " pgrst_source AS ", " SELECT ", " RETURNING ", " ON CONFLICT"}
 
 // breakLines breaks sql into lines before the clauses, outside quotes.
 func breakLines(sql string) string {

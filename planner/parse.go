@@ -302,9 +302,7 @@ func parseLogicParam(s *pstate, key, value string) (LogicParam, error) {
 	var names []string
 	if err := run(s, key, "logic path", key, func() res {
 		var r res
-		var last string
-		names, last, r = s.logicPath()
-		names = append(names, last)
+		names, r = s.logicPath()
 		return r
 	}); err != nil {
 		return LogicParam{}, err
@@ -334,27 +332,9 @@ func parseLogicParam(s *pstate, key, value string) (LogicParam, error) {
 	return LogicParam{Path: path, Tree: tree}, err
 }
 
-// logicPath is fieldName `sepBy1` delimiter; it returns the init and the last.
-func (s *pstate) logicPath() ([]string, string, res) {
-	q := seq{s: s}
-	name, r := s.fieldName()
-	if !q.step(r) {
-		return nil, "", q.done(false)
-	}
-	var names []string
-	r = s.many(func() res {
-		iq := seq{s: s}
-		ok := iq.step(s.delimiter())
-		if ok {
-			n, r := s.fieldName()
-			if ok = iq.step(r); ok {
-				names = append(names, name)
-				name = n
-			}
-		}
-		return iq.done(ok)
-	})
-	return names, name, q.done(q.step(r))
+// logicPath is fieldName `sepBy1` delimiter.
+func (s *pstate) logicPath() ([]string, res) {
+	return sepBy1(s, nil, (*pstate).fieldName, (*pstate).delimiter)
 }
 
 // nnRange is a range of row numbers [lo, hi] (hi = +inf when inf).

@@ -165,9 +165,15 @@ type honoured struct {
 	resolution, missing, ret, tx, maxAffected bool
 }
 
-// honouredBy lists what each action honours.
+// honouredBy lists what each action honours, as PostgREST. Prefer: tx
+// is left unset by the server when db-tx-end does not allow overrides.
 var honouredBy = [...]honoured{
-	ActionRead: {},
+	ActionRead:   {tx: true},
+	ActionInsert: {resolution: true, missing: true, ret: true, tx: true},
+	ActionUpdate: {missing: true, ret: true, tx: true, maxAffected: true},
+	ActionUpsert: {ret: true, tx: true},
+	ActionDelete: {ret: true, tx: true, maxAffected: true},
+	ActionCall:   {tx: true, maxAffected: true},
 }
 
 // AppendApplied appends the Preference-Applied value of a request of

@@ -49,6 +49,11 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 		return nil, err
 	}
 	q := r.Query
+	if r.Action == ActionUpsert {
+		if err := checkPut(q, rel); err != nil {
+			return nil, err
+		}
+	}
 	tree, err := planTree(q, s, rel, r.Schema, r.LegacyTargetNames)
 	if err != nil {
 		return nil, err
@@ -59,7 +64,7 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	return &Plan{SQL: string(b.buf), args: b.prog, maxRows: r.MaxRows, ReadOnly: r.Action == ActionRead,
+	return &Plan{SQL: string(b.buf), args: b.prog, maxRows: r.MaxRows, ReadOnly: !r.Action.isWrite(),
 		Warning: strings.Clone(legacyWarning(tree)), envelope: b.env}, nil
 }
 

@@ -305,11 +305,11 @@ func TestBindReuse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", qs, err)
 			}
-			p.Bind(&a, q)
+			p.Bind(&a, &Request{Query: q})
 			if got, want := anyArgs(a.Vals), bindArgs(p, q); !sameArgs(got, want) {
 				t.Errorf("%s %+v: reused %q, fresh %q", qs, o, got, want)
 			}
-			p.BindExplain(&a, q)
+			p.BindExplain(&a, &Request{Query: q})
 			if got, want := anyArgs(a.Vals), explainArgs(p, q); !sameArgs(got, want) {
 				t.Errorf("%s %+v: reused explain %q, fresh %q", qs, o, got, want)
 			}
@@ -322,7 +322,7 @@ func TestBindReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	a = Args{}
-	p.Bind(&a, q)
+	p.Bind(&a, &Request{Query: q})
 	args := a.Vals
 	if len(args) != 3 || args[0] == nil || len(args[0]) != 0 || args[1] != nil || string(args[2]) != "5" {
 		t.Errorf("args %q (nil: %v %v)", args, args[0] == nil, args[1] == nil)
@@ -351,9 +351,10 @@ func TestBindAllocations(t *testing.T) {
 			t.Fatalf("%s: %v", qs, err)
 		}
 		var args, explain Args
+		r := &Request{Query: q}
 		bind := func() {
-			p.Bind(&args, q)
-			p.BindExplain(&explain, q)
+			p.Bind(&args, r)
+			p.BindExplain(&explain, r)
 		}
 		bind()
 		if n := testing.AllocsPerRun(100, bind); n != 0 {

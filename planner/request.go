@@ -37,6 +37,8 @@ type Request struct {
 	Media  Media
 	// MaxRows caps the number of rows (db-max-rows); 0 means no cap.
 	MaxRows int64
+	// Payload is a write's or a call's body.
+	Payload Payload
 	// LegacyTargetNames lets filters, orders and limits name an aliased
 	// embed by its relation (url-use-legacy-target-names).
 	LegacyTargetNames bool
@@ -55,8 +57,12 @@ type Media struct {
 // sources are the statements' source builders, one per action; the
 // envelope wraps each.
 var sources = [...]func(b *builder, r *Request){
-	ActionRead: (*builder).readSource,
-	ActionCall: (*builder).callSource, // planned by newCall (call.go)
+	ActionRead:   (*builder).readSource,
+	ActionInsert: (*builder).writeSource,
+	ActionUpdate: (*builder).writeSource,
+	ActionUpsert: (*builder).writeSource,
+	ActionDelete: (*builder).writeSource,
+	ActionCall:   (*builder).callSource, // planned by newCall (call.go)
 }
 
 // Plans reports whether New plans requests of action a.
@@ -75,6 +81,10 @@ func AppendKey(dst []byte, r *Request) []byte {
 	dst = appendKeyStr(dst, r.Target)
 	dst = appendKeyInt(dst, r.MaxRows)
 	dst = appendEnvelopeKey(dst, r)
+	if r.Action.isWrite() {
+		dst = append(dst, 'W', byte(r.Prefer.Return), byte(r.Prefer.Resolution), byte(r.Prefer.Missing))
+		dst = appendKeyPath(dst, r.Payload.Keys)
+	}
 	if r.LegacyTargetNames {
 		dst = append(dst, 'L')
 	}

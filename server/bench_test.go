@@ -107,7 +107,7 @@ func BenchmarkPlanCacheHit(b *testing.B) {
 		if !ok {
 			b.Fatal("plan-cache miss")
 		}
-		p.Bind(&args, q)
+		p.Bind(&args, r)
 	}
 }
 

@@ -2,38 +2,25 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
-	"slices"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
+	"github.com/pgrst/pgrst/server/payload"
 )
 
 // Calls of functions (/rpc/f): what the server reads of a call's request
 // beyond its query string, and OPTIONS on a function. The planner
 // (planner/call.go) chooses the function and builds the statement.
 
-// callInput is a call's body and the names of its arguments, reused from
-// request to request. body aliases the request: valid only while the
-// handler runs.
-type callInput struct {
-	body []byte
-	keys []string
-}
-
-func (c *callInput) reset() {
-	c.body = nil
-	clear(c.keys)
-	c.keys = c.keys[:0]
-}
-
-var errInvalidJSONBody = &apiError{status: 400, code: "PGRST102", message: "Empty or invalid json"}
-
-// read fills pr.Call from the request: for POST, the body's media type,
-// the body and its keys (or, for a form, its fields as arguments).
-func (c *callInput) read(ctx *fasthttp.RequestCtx, pr *planner.Request, post bool) error {
+// readCall fills x.pr.Call and x.pr.Payload from a call's request: for
+// POST, the body's media type and the body (server/payload) — a JSON or
+// CSV body's keys name the arguments, a form's fields are arguments as a
+// query string's would be, and a text, XML or binary body is the single
+// unnamed argument, bound as Payload.JSON.
+func (x *exchange) readCall(ctx *fasthttp.RequestCtx, post bool) error {
+	pr := &x.pr
 	pr.Call = planner.Call{Post: post}
 	if !post {
 		return nil
@@ -44,73 +31,54 @@ func (c *callInput) read(ctx *fasthttp.RequestCtx, pr *planner.Request, post boo
 			pr.Call.SingleObject = true
 		}
 	}
-	body := ctx.PostBody()
-	pr.Call.Body = callBodyOf(ctx.Request.Header.ContentType())
-	switch pr.Call.Body {
-	case planner.CallForm:
-		planner.AppendFormArgs(pr.Query, string(body))
-		return nil
-	case planner.CallJSON:
-		if len(bytes.TrimSpace(body)) == 0 {
-			body = []byte("{}") // an empty body is no arguments
-		}
-		keys, err := jsonBodyKeys(c.keys[:0], body)
-		if err != nil {
-			return err
-		}
-		c.keys = keys
-		pr.Call.Keys = keys
+	var ct []byte
+	if len(ctx.Request.Header.Peek("Content-Type")) > 0 {
+		ct = ctx.Request.Header.ContentType()
 	}
-	c.body = body
+	body := ctx.PostBody()
+	media := payload.DecodeMedia(ct)
+	if media == payload.MediaOther {
+		// Only a function without arguments takes it (the planner says).
+		pr.Call.Body = planner.CallOther
+		pr.Payload.JSON = nonNil(body)
+		return nil
+	}
+	if media == payload.MediaJSON && len(bytes.TrimSpace(body)) == 0 {
+		body = nil // an empty body is no arguments
+	}
+	p := &x.payload
+	if err := p.Parse(ct, body, payload.Options{RPC: true, Columns: x.q.HasColumns}); err != nil {
+		return err
+	}
+	switch media {
+	case payload.MediaForm:
+		pr.Call.Body = planner.CallForm
+		for _, f := range p.Form {
+			pr.Query.CallArgs = append(pr.Query.CallArgs,
+				planner.Param{Key: string(f.Key), Value: string(f.Value), HasValue: true})
+		}
+	case payload.MediaText, payload.MediaXML, payload.MediaOctet:
+		pr.Call.Body = planner.CallText
+		if media == payload.MediaXML {
+			pr.Call.Body = planner.CallXML
+		} else if media == payload.MediaOctet {
+			pr.Call.Body = planner.CallOctet
+		}
+		pr.Payload.JSON = nonNil(p.Raw)
+	default: // JSON, CSV
+		pr.Call.Body = planner.CallJSON
+		pr.Call.Keys = p.Keys
+		pr.Payload = planner.Payload{Keys: p.Keys, JSON: p.JSON}
+	}
 	return nil
 }
 
-// callBodyOf maps a Content-Type to the kind of a call's body.
-func callBodyOf(ct []byte) planner.CallBody {
-	if i := bytes.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
+// nonNil is b, or the empty string for none: a nil argument is NULL.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
 	}
-	ct = bytes.TrimSpace(ct)
-	switch {
-	case len(ct) == 0, asciiEqualFold("application/json", ct):
-		return planner.CallJSON
-	case asciiEqualFold("application/x-www-form-urlencoded", ct):
-		return planner.CallForm
-	case asciiEqualFold("text/plain", ct):
-		return planner.CallText
-	case asciiEqualFold("text/xml", ct):
-		return planner.CallXML
-	case asciiEqualFold("application/octet-stream", ct):
-		return planner.CallOctet
-	}
-	return planner.CallOther
-}
-
-// jsonBodyKeys appends to dst the keys of a JSON body's object, or of its
-// array's first object, sorted and distinct; PGRST102 when the body is
-// not JSON.
-//
-// TODO: use server/payload (Payload.Parse) once it is merged: it parses
-// the body once and gives the keys.
-func jsonBodyKeys(dst []string, body []byte) ([]string, error) {
-	if !json.Valid(body) {
-		return dst, errInvalidJSONBody
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil {
-		var arr []map[string]json.RawMessage
-		if err := json.Unmarshal(body, &arr); err != nil {
-			return dst, errInvalidJSONBody
-		}
-		if len(arr) > 0 {
-			obj = arr[0]
-		}
-	}
-	for k := range obj {
-		dst = append(dst, k)
-	}
-	slices.Sort(dst)
-	return dst, nil
+	return b
 }
 
 // targetRelation is the relation a read's media types are negotiated

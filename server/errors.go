@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/server/payload"
 	"github.com/pgrst/pgrst/wire"
 )
 
@@ -62,6 +63,10 @@ func toAPIError(err error, authed bool) *apiError {
 	var pe *planner.Error
 	if errors.As(err, &pe) {
 		return &apiError{status: pe.Status, code: pe.Code, message: pe.Message, details: pe.Details, detailsJSON: pe.DetailsJSON, hint: pe.Hint}
+	}
+	var ye *payload.Error
+	if errors.As(err, &ye) {
+		return &apiError{status: ye.Status, code: ye.Code, message: ye.Message, details: ye.Details, hint: ye.Hint}
 	}
 	var je *auth.Error
 	if errors.As(err, &je) {

@@ -12,6 +12,7 @@ import (
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/server/payload"
 	"github.com/pgrst/pgrst/wire"
 )
 
@@ -32,12 +33,12 @@ type exchange struct {
 	byProfile bool      // the response names the schema in Content-Profile
 	key       []byte    // plan cache key
 	req       wire.Request
-	args      planner.Args // req.Params
-	explain   planner.Args // req.ExplainParams
-	res       result       // what the response needs of the result row
-	buf       []byte       // request.headers / request.cookies JSON, header values
-	order     []int        // Content-Location parameter order
-	call      callInput    // a call's body and argument names (call.go)
+	args      planner.Args    // req.Params
+	explain   planner.Args    // req.ExplainParams
+	res       result          // what the response needs of the result row
+	payload   payload.Payload // a write's or a call's body
+	buf       []byte          // request.headers / request.cookies JSON, header values
+	order     []int           // Content-Location parameter order
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -46,15 +47,17 @@ func (x *exchange) reset() {
 	x.req.ResetSettings()
 	x.req.Tx = wire.Tx{}
 	x.req.PreRequest = ""
+	x.req.Check = ""
 	x.req.SQL = ""
 	x.req.Params = nil
 	x.req.Explain = ""
 	x.req.ExplainParams = nil
 	x.buf = x.buf[:0]
 	x.rawQuery = nil
-	x.call.reset()
 	x.auth = auth.Result{}
 	x.res.reset()
+	x.payload.Reset()
+	x.pr.Payload = planner.Payload{}
 }
 
 // Handle is the whole request pipeline: route, authenticate, plan, run,
@@ -93,7 +96,10 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 	// and it races with the server's shutdown. wire bounds the wait for a
 	// connection itself, and PostgreSQL's statement_timeout the rest.
 	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
-		return x.res.read(ctx, plan, r, x.pr.Head)
+		if err := x.res.read(ctx, plan, r, x.pr.Head); err != nil {
+			return err
+		}
+		return checkResult(x)
 	})
 	if err != nil {
 		return authed, err
@@ -163,8 +169,16 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 			pr.Prefer.Add(v)
 		}
 	})
+	if !rt.txOverride {
+		pr.Prefer.Tx = planner.TxUnset // not honoured, so not echoed
+	}
+	if a := rq.action; a == planner.ActionInsert || a == planner.ActionUpdate || a == planner.ActionUpsert {
+		if err := x.readPayload(ctx); err != nil {
+			return nil, authed, err
+		}
+	}
 	if rq.action == planner.ActionCall {
-		if err := x.call.read(ctx, pr, rq.post); err != nil { // call.go
+		if err := x.readCall(ctx, rq.post); err != nil { // call.go
 			return nil, authed, err
 		}
 	}
@@ -184,6 +198,10 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 
 	x.req.Tx = wire.Tx{ReadOnly: plan.ReadOnly}
+	if !plan.ReadOnly {
+		x.req.Tx.Rollback = pr.Prefer.Tx == planner.TxRollback || rt.txRollback && pr.Prefer.Tx != planner.TxCommit
+		x.req.Check = writeCheck(pr)
+	}
 	searchPath := rt.searchPath
 	if schema != firstOr(rt.Schemas, "public") {
 		searchPath = quoteIdentList(nil, schema, rt.ExtraSearchPath)
@@ -194,13 +212,13 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
-	plan.BindBody(&x.args, q, x.call.body)
+	plan.Bind(&x.args, pr)
 	x.req.Params = x.args.Vals
 	if plan.Count.NeedsExplain() {
 		// The row estimate comes from EXPLAIN of the count query, in
 		// the same pipeline: still one round trip.
 		x.req.Explain = plan.ExplainSQL
-		plan.BindExplain(&x.explain, q)
+		plan.BindExplain(&x.explain, pr)
 		x.req.ExplainParams = x.explain.Vals
 	}
 	return plan, authed, nil

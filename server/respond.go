@@ -27,10 +27,13 @@ type result struct {
 	// gucStatus is response.status, 0 when unset.
 	gucHeaders []byte
 	gucStatus  int
+	// location and inserted are copies of a write's columns.
+	location []byte
+	inserted []byte
 }
 
 func (r *result) reset() {
-	*r = result{gucHeaders: r.gucHeaders[:0]}
+	*r = result{gucHeaders: r.gucHeaders[:0], location: r.location[:0], inserted: r.inserted[:0]}
 }
 
 // read takes the counts, the response GUCs and (unless head) the body of
@@ -43,6 +46,8 @@ func (res *result) read(ctx *fasthttp.RequestCtx, plan *planner.Plan, r *wire.Re
 	} else {
 		res.gucHeaders = nil
 	}
+	res.location = append(res.location[:0], r.Location...)
+	res.inserted = append(res.inserted[:0], r.Inserted...)
 	if len(r.ResponseStatus) > 0 {
 		n, err := strconv.Atoi(string(r.ResponseStatus))
 		if err != nil || n < 100 || n > 599 {
@@ -66,39 +71,47 @@ func (res *result) read(ctx *fasthttp.RequestCtx, plan *planner.Plan, r *wire.Re
 	return nil
 }
 
+// checkResult is the error of a result the client refused: a singular
+// media type with other than one row (PGRST116), more rows than
+// max-affected under handling=strict (PGRST124). It runs while the
+// connection holds the row: a write's check statement (writeCheck) then
+// rolls the transaction back.
+func checkResult(x *exchange) error {
+	res, pr := &x.res, &x.pr
+	n := res.pageTotal
+	if singular(pr.Media.Body) && n != 1 {
+		return &apiError{status: 406, code: "PGRST116", message: "Cannot coerce the result to a single JSON object",
+			details: "The result contains " + strconv.FormatInt(n, 10) + " rows"}
+	}
+	if p := &pr.Prefer; p.HasMaxAffected && p.Handling == planner.HandlingStrict && n > p.MaxAffected &&
+		(pr.Action == planner.ActionUpdate || pr.Action == planner.ActionDelete) {
+		return &apiError{status: 400, code: "PGRST124", message: "Query result exceeds max-affected preference constraint",
+			details: "The query affects " + strconv.FormatInt(n, 10) + " rows"}
+	}
+	return nil
+}
+
 // respond sets the status and headers of a request whose statement ran:
 // from the action and the result row, then response.headers and
-// response.status. A singular media type with other than one row is
-// PGRST116.
+// response.status.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Plan, rt *runConfig) error {
-	res, pr, q := &x.res, &x.pr, &x.q
-	if m := pr.Media.Body; (m == planner.BodyObject || m == planner.BodyObjectStripped) && res.pageTotal != 1 {
-		return &apiError{status: 406, code: "PGRST116", message: "Cannot coerce the result to a single JSON object",
-			details: "The result contains " + strconv.FormatInt(res.pageTotal, 10) + " rows"}
-	}
+	res, pr := &x.res, &x.pr
 	h := &ctx.Response.Header
-	status := rangeStatus(q.Offset, res.pageTotal, res.total, res.hasTotal)
-	x.buf = appendContentRange(x.buf[:0], q.Offset, res.pageTotal, res.total, res.hasTotal)
-	h.SetBytesV("Content-Range", x.buf)
-	if pr.Action != planner.ActionCall {
-		x.buf = appendContentLocation(x.buf[:0], x, q, pr.Target)
-		h.SetBytesV("Content-Location", x.buf)
-	}
-	ct := x.media.contentType
-	if status == 416 {
-		ctx.Response.ResetBody()
-		e := errRange("An offset of " + strconv.FormatInt(q.Offset, 10) + " was requested, but there are only " +
-			strconv.FormatInt(res.total, 10) + " rows.")
-		ctx.Response.SetBody(appendErrorBody(nil, e))
-		ct = "application/json; charset=utf-8"
+	var status int
+	if pr.Action == planner.ActionRead || pr.Action == planner.ActionCall {
+		status = readHeaders(ctx, x)
+	} else {
+		var err error
+		if status, err = writeHeaders(ctx, x); err != nil {
+			return err
+		}
 	}
 	if plan.Void {
 		// A function returning void: no body, no Content-Type.
 		status = 204
 		ctx.Response.ResetBody()
+		h.Del("Content-Type")
 		h.SetNoDefaultContentType(true)
-	} else {
-		h.Set("Content-Type", ct)
 	}
 	if x.byProfile {
 		h.Set("Content-Profile", pr.Schema)
@@ -122,6 +135,130 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 	ctx.SetStatusCode(status)
 	return nil
 }
+
+func singular(b planner.Body) bool { return b == planner.BodyObject || b == planner.BodyObjectStripped }
+
+// readHeaders sets a read's or a call's Content-Range, Content-Location
+// (a read's only) and Content-Type and returns its status: 200, 206 for a
+// partial page, 416 (with PGRST103 as the body) for an offset past the
+// total.
+func readHeaders(ctx *fasthttp.RequestCtx, x *exchange) int {
+	res, q, h := &x.res, &x.q, &ctx.Response.Header
+	status := rangeStatus(q.Offset, res.pageTotal, res.total, res.hasTotal)
+	x.buf = appendContentRange(x.buf[:0], q.Offset, res.pageTotal, res.total, res.hasTotal)
+	h.SetBytesV("Content-Range", x.buf)
+	if x.pr.Action != planner.ActionCall {
+		x.buf = appendContentLocation(x.buf[:0], x, q, x.pr.Target)
+		h.SetBytesV("Content-Location", x.buf)
+	}
+	ct := x.media.contentType
+	if status == 416 {
+		ctx.Response.ResetBody()
+		e := errRange("An offset of " + strconv.FormatInt(q.Offset, 10) + " was requested, but there are only " +
+			strconv.FormatInt(res.total, 10) + " rows.")
+		ctx.Response.SetBody(appendErrorBody(nil, e))
+		ct = "application/json; charset=utf-8"
+	}
+	h.Set("Content-Type", ct)
+	return status
+}
+
+// writeHeaders sets a write's headers and returns its status, as
+// PostgREST: an insert is 201 (200 when merge-duplicates inserted
+// nothing), with Location for return=headers-only; an update or delete
+// is 200 with a representation, else 204; a PUT is 201 when it inserted,
+// 200 when it updated, 204 without a representation, and PGRST115 when
+// its body's key is not the URL's. Content-Range says how many rows were
+// affected ("*/n", an update "0-(n-1)/n"), n being "*" unless counted.
+func writeHeaders(ctx *fasthttp.RequestCtx, x *exchange) (int, error) {
+	res, pr, h := &x.res, &x.pr, &ctx.Response.Header
+	n := res.pageTotal
+	counted := pr.Prefer.Count != planner.CountNone
+	repr := pr.Prefer.Return == planner.ReturnRepresentation
+	inserted, hasInserted := readDigits(res.inserted)
+	var status int
+	switch pr.Action {
+	case planner.ActionInsert:
+		status = 201
+		if pr.Prefer.Resolution == planner.ResolutionMerge && hasInserted && inserted <= 0 {
+			status = 200
+		}
+		if len(res.location) > 0 {
+			loc, err := appendLocation(x.buf[:0], pr.Target, res.location)
+			if err != nil {
+				return 0, err
+			}
+			x.buf = loc
+			h.SetBytesV("Location", x.buf)
+		}
+	case planner.ActionUpsert:
+		if n == 0 {
+			return 0, errPutMismatch
+		}
+		status = 200
+		if hasInserted && inserted > 0 {
+			status = 201
+		}
+	default:
+		status = 200
+	}
+	if !repr && pr.Action != planner.ActionInsert {
+		status = 204
+	}
+	if pr.Action != planner.ActionUpsert {
+		first := int64(1) // "*": no range
+		if pr.Action == planner.ActionUpdate {
+			first = 0
+		}
+		x.buf = appendAffectedRange(x.buf[:0], first, n, counted)
+		h.SetBytesV("Content-Range", x.buf)
+	}
+	if repr {
+		h.Set("Content-Type", x.media.contentType)
+	}
+	return status, nil
+}
+
+// appendAffectedRange renders a write's Content-Range: "first-(n-1)/total"
+// when first is 0 and n > 0, else "*/total"; total is n when counted, "*"
+// otherwise.
+func appendAffectedRange(dst []byte, first, n int64, counted bool) []byte {
+	if first == 0 && n > 0 {
+		dst = append(dst, '0', '-')
+		dst = strconv.AppendInt(dst, n-1, 10)
+	} else {
+		dst = append(dst, '*')
+	}
+	dst = append(dst, '/')
+	if !counted {
+		return append(dst, '*')
+	}
+	return strconv.AppendInt(dst, n, 10)
+}
+
+// appendLocation renders "/target?k=eq.v&..." from the statement's JSON
+// array of [column, "eq.value"] pairs, URL-encoded as PostgREST does.
+func appendLocation(dst []byte, target string, pairs []byte) ([]byte, error) {
+	var kv [][2]string
+	if err := json.Unmarshal(pairs, &kv); err != nil {
+		return dst, err
+	}
+	dst = append(append(dst, '/'), target...)
+	for i, p := range kv {
+		if i == 0 {
+			dst = append(dst, '?')
+		} else {
+			dst = append(dst, '&')
+		}
+		dst = appendURLEncoded(dst, p[0])
+		dst = append(dst, '=')
+		dst = appendURLEncoded(dst, p[1])
+	}
+	return dst, nil
+}
+
+var errPutMismatch = &apiError{status: 400, code: "PGRST115",
+	message: "Payload values do not match URL in primary key column(s)"}
 
 // respondOptions answers OPTIONS on a relation (or the root) with the
 // methods it allows, as PostgREST derives them from the catalog.

@@ -44,6 +44,11 @@ type Request struct {
 	// not after it returns; the caller keeps the slice to reuse it.
 	SQL    string
 	Params [][]byte
+	// Check, when set, is a statement run right after SQL, unnamed and
+	// without parameters, that raises an error to roll the transaction
+	// back (a write whose result breaks a condition the client set: the
+	// caller sees that in the result and answers its own error).
+	Check string
 	// Explain, when set, is a statement (an EXPLAIN) run in the same
 	// pipeline before SQL, with ExplainParams; the first column of its
 	// first row is Result.Explain.
@@ -134,6 +139,10 @@ type Result struct {
 	Body            []byte
 	ResponseHeaders []byte
 	ResponseStatus  []byte
+	// Location and Inserted are a write's Location pairs and the number
+	// of rows an upsert inserted (NULL for reads).
+	Location []byte
+	Inserted []byte
 	// Explain is the output of Request.Explain, nil without one.
 	Explain []byte
 }
@@ -241,7 +250,7 @@ func forgetStatements(ctx context.Context, conn *pgx.Conn, st *connState) error 
 // fresh preparation of the same statements may not have: the caller may
 // retry.
 func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, fn func(*Result) error) (stale bool, err error) {
-	var steps [6]step
+	var steps [7]step
 	n := 0
 	pl := pc.StartPipeline(ctx)
 	// BEGIN and the end of an explicit transaction are unnamed statements:
@@ -277,6 +286,9 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 	}
 	send(r.SQL, r.Params)
 	mainStep := n - 1
+	if r.Check != "" {
+		sendUnnamed(r.Check)
+	}
 	if r.Tx.explicit() {
 		if r.Tx.Rollback {
 			sendUnnamed("ROLLBACK")
@@ -373,7 +385,8 @@ func isStaleStatement(err error) bool {
 func (r *Request) resultOf(v [][]byte) *Result {
 	res := &r.result
 	*res = Result{}
-	fields := [...]*[]byte{&res.TotalResultSet, &res.PageTotal, &res.Body, &res.ResponseHeaders, &res.ResponseStatus}
+	fields := [...]*[]byte{&res.TotalResultSet, &res.PageTotal, &res.Body, &res.ResponseHeaders, &res.ResponseStatus,
+		&res.Location, &res.Inserted}
 	for i := 0; i < len(v) && i < len(fields); i++ {
 		*fields[i] = v[i]
 	}

@@ -14,8 +14,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(t *testing.T, p *wire.Pool, tx wire.Tx, body string) (string, error) {
+	return runChecked(t, p, tx, body, "")
+}
+
+func runChecked(t *testing.T, p *wire.Pool, tx wire.Tx, body, check string) (string, error) {
 	t.Helper()
-	r := &wire.Request{Tx: tx, SQL: "with b as (" + body + ") select null::text, null::text, (select b.n::text from b), null::text, null::text"}
+	r := &wire.Request{Tx: tx, Check: check, SQL: "with b as (" + body + ") select null::text, null::text, (select b.n::text from b), null::text, null::text"}
 	r.Set("application_name", "wire-test")
 	var got string
 	err := p.Run(context.Background(), r, func(res *wire.Result) error {
@@ -68,6 +72,18 @@ func TestTxMode(t *testing.T) {
 		if err != nil || got != want {
 			t.Fatalf("%+v: isolation %q %v, want %q", tx, got, err, want)
 		}
+	}
+	// A check after the statement rolls it back; the callback saw the
+	// result first.
+	check := "DO $$BEGIN IF (select n from counter) > 1 THEN RAISE 'too far'; END IF; END$$"
+	for _, tx := range []wire.Tx{{}, {Isolation: wire.Serializable}} {
+		got, err := runChecked(t, p, tx, bump, check)
+		if got != "2" || !errors.As(err, &de) || de.Message != "too far" || count() != "1" {
+			t.Fatalf("%+v: check: %q %v, then %s", tx, got, err, count())
+		}
+	}
+	if got, err := runChecked(t, p, wire.Tx{Rollback: true}, "select n from counter", check); err != nil || got != "1" {
+		t.Fatalf("a check that holds: %q %v", got, err)
 	}
 	// The settings still apply inside an explicit transaction.
 	if got, err := run(t, p, wire.Tx{Rollback: true}, "select current_setting('application_name') as n"); err != nil || got != "wire-test" {
