@@ -378,20 +378,9 @@ func (b *builder) callSource(r *Request) {
 	if scalar {
 		b.str(" pgrst_scalar)")
 	}
-	b.str(" pgrst_f), pgrst_source AS (SELECT ")
-	root := b.tree
-	b.cur = root
+	b.str(" pgrst_f), pgrst_source AS (")
 	b.alias = b.rel.Name
-	b.selectList(q, q.Select, root)
-	b.str(" FROM ")
-	b.fromItem()
-	b.joins(q, q.Select, root, r.MaxRows)
-	where := b.whereClause()
-	b.nodeConditions(q, root, where)
-	b.orderBy(q, root)
-	if q.HasRange || r.MaxRows > 0 {
-		b.limitParams()
-	}
+	b.selectRows(r)
 }
 
 // fromItem appends the FROM item of the statement's target: the relation,

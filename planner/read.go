@@ -225,13 +225,21 @@ func (b *builder) nodeConditions(q *Query, n *node, where func()) {
 // readSource appends the source of a read: the relation's rows that the
 // filters select, with the select list, embeds, order and range.
 func (b *builder) readSource(r *Request) {
+	b.str("WITH pgrst_source AS (")
+	b.selectRows(r)
+}
+
+// selectRows appends SELECT <select list> FROM <fromItem> with the
+// embeds, the root's filters, order and range: a read's source, and a
+// call's over the function's rows.
+func (b *builder) selectRows(r *Request) {
 	q := r.Query
 	root := b.tree
 	b.cur = root
-	b.str("WITH pgrst_source AS (SELECT ")
+	b.str("SELECT ")
 	b.selectList(q, q.Select, root)
 	b.str(" FROM ")
-	b.qualified()
+	b.fromItem()
 	b.joins(q, q.Select, root, r.MaxRows)
 	where := b.whereClause()
 	b.nodeConditions(q, root, where)
