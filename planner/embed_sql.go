@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // The SQL of embedding. Each embed is a LEFT (or INNER) JOIN LATERAL
@@ -263,7 +264,7 @@ func (b *builder) spreadOrderColumns(q *Query, n *node, more bool) {
 // the selected columns and the other terms.
 func (b *builder) spreadOrderAlias(n *node, t *OrderTerm, i int) {
 	if !b.dry {
-		b.buf = appendIdent(b.buf, n.aggAlias+"_"+t.Field.Name+"_"+strconv.Itoa(i+1))
+		b.buf = sqltext.AppendIdent(b.buf, n.aggAlias+"_"+t.Field.Name+"_"+strconv.Itoa(i+1))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // ReadOptions are the settings a read plan depends on besides the query.
@@ -163,7 +164,7 @@ func (b *builder) str(s string) {
 
 func (b *builder) ident(s string) {
 	if !b.dry {
-		b.buf = appendIdent(b.buf, s)
+		b.buf = sqltext.AppendIdent(b.buf, s)
 	}
 }
 
@@ -621,7 +622,7 @@ func (a *args) filter(e *OpExpr) {
 	case OpIs:
 	case OpIn:
 		start := len(a.buf)
-		a.buf = appendArrayLiteral(a.buf, e.List)
+		a.buf = appendInList(a.buf, e.List)
 		a.computed(start)
 	case OpLike, OpILike:
 		if strings.IndexByte(e.Value, '*') < 0 {

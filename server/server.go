@@ -15,6 +15,7 @@ import (
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/sqltext"
 	"github.com/pgrst/pgrst/wire"
 )
 
@@ -106,7 +107,7 @@ func (s *Server) SetOptions(o Options) {
 	rt := &runtime{Options: o}
 	rt.searchPath = quoteIdentList(nil, firstOr(o.Schemas, "public"), o.ExtraSearchPath)
 	if o.PreRequest != "" {
-		rt.preRequestSQL = "select " + quoteQualified(o.PreRequest) + "()"
+		rt.preRequestSQL = "select " + sqltext.QuoteQualified(o.PreRequest) + "()"
 	}
 	rt.cors = newCORSPolicy(o.CORSAllowedOrigins)
 	s.opts.Store(rt)

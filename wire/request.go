@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // settingsSQL sets every transaction-local setting of a request in one
@@ -62,15 +64,15 @@ func (r *Request) ResetSettings() {
 // Set adds the setting name = value.
 func (r *Request) Set(name, value string) {
 	r.sep()
-	r.names = appendArrayElem(r.names, name)
-	r.values = appendArrayElem(r.values, value)
+	r.names = sqltext.AppendArrayElem(r.names, name)
+	r.values = sqltext.AppendArrayElem(r.values, value)
 }
 
 // SetBytes is Set with byte slices; it copies them.
 func (r *Request) SetBytes(name, value []byte) {
 	r.sep()
-	r.names = appendArrayElem(r.names, unsafe.String(unsafe.SliceData(name), len(name)))
-	r.values = appendArrayElem(r.values, unsafe.String(unsafe.SliceData(value), len(value)))
+	r.names = sqltext.AppendArrayElem(r.names, unsafe.String(unsafe.SliceData(name), len(name)))
+	r.values = sqltext.AppendArrayElem(r.values, unsafe.String(unsafe.SliceData(value), len(value)))
 }
 
 func (r *Request) sep() {
@@ -306,20 +308,7 @@ func (r *Request) resultOf(v [][]byte) *Result {
 	return res
 }
 
-// appendArrayElem appends s as a double-quoted element of a PostgreSQL
-// text[] literal.
-func appendArrayElem(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for j := 0; j < len(s); j++ {
-		if s[j] == '"' || s[j] == '\\' {
-			dst = append(dst, '\\')
-		}
-		dst = append(dst, s[j])
-	}
-	return append(dst, '"')
-}
-
-// splitTextArray undoes a sequence of appendArrayElem separated by commas.
+// splitTextArray undoes a sequence of sqltext.AppendArrayElem separated by commas.
 func splitTextArray(b []byte) []string {
 	var out []string
 	var cur []byte

@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // Options configure a Verifier.
@@ -111,7 +112,7 @@ func New(o Options) (*Verifier, error) {
 	}
 
 	if o.AnonRole != "" {
-		claims := appendJSONString([]byte(`{"role":`), o.AnonRole)
+		claims := sqltext.AppendJSONString([]byte(`{"role":`), o.AnonRole)
 		v.anon = Result{
 			Role:         o.AnonRole,
 			Claims:       append(claims, '}'),
