@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/sqltext"
 )
@@ -76,7 +77,7 @@ func NewReadPlan(q *Query, s *cache.Schema, target string, o ReadOptions) (*Plan
 		rel = s.Relation(o.Schema, target)
 	}
 	if rel == nil {
-		return nil, errTableNotFound(o.Schema, target, suggestTable(s, o.Schema, target))
+		return nil, apierr.TableNotFound(o.Schema, target, suggestTable(s, o.Schema, target))
 	}
 	tree, err := planTree(q, s, rel, o.Schema, o.LegacyTargetNames)
 	if err != nil {

@@ -1,0 +1,45 @@
+// Package apierr is the one table of the errors pgrst answers with: every
+// PGRST code it produces, with its HTTP status, message, details and hint,
+// is built by a function of codes.go and nowhere else. Planner, auth and
+// server failures are all *Error values, and the server writes every one
+// with the same body writer; database errors become *Error values in the
+// server, which owns the SQLSTATE → HTTP status map.
+//
+// The package imports nothing from the project, so the planner (which must
+// not import the server) and server/auth can both return its errors.
+package apierr
+
+import "strconv"
+
+// Error is a failure as the client sees it: PostgREST's error body
+// {"code","message","details","hint"}, the HTTP status and the headers that
+// go with it. An empty Details or Hint is JSON null.
+//
+// Errors may be built once and returned to many requests (the server's and
+// the JWT verifier's fixed errors are): treat a returned *Error as
+// read-only.
+type Error struct {
+	Status  int
+	Code    string // PGRSTnnn, or the SQLSTATE of a database error
+	Message string
+	Details string
+	Hint    string
+	// DetailsJSON, when set, is the details as raw JSON instead of a
+	// string (PGRST201 lists the candidate relationships).
+	DetailsJSON string
+
+	// WWWAuthenticate is the WWW-Authenticate challenge to send (401s);
+	// empty: none.
+	WWWAuthenticate string
+	// RetryAfter is the Retry-After header to send (503s while the
+	// database is away); empty: none.
+	RetryAfter string
+}
+
+func (e *Error) Error() string {
+	s := e.Code + " (" + strconv.Itoa(e.Status) + "): " + e.Message
+	if e.Details != "" {
+		s += ": " + e.Details
+	}
+	return s
+}
