@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
@@ -89,7 +90,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime) (auth
 	get := bytes.Equal(method, []byte("GET"))
 	options := bytes.Equal(method, []byte("OPTIONS"))
 	if !head && !get && !options {
-		return false, errUnsupportedMethod(method)
+		return false, apierr.UnsupportedMethod(string(method))
 	}
 
 	tb, isRPC, err := route(ctx.Path())
@@ -119,13 +120,13 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime) (auth
 		return authed, err
 	}
 	if isRPC {
-		return authed, errNotImplemented("functions (/rpc) are not available yet")
+		return authed, apierr.NotImplemented("functions (/rpc) are not available yet")
 	}
 	if options {
 		return authed, writeOptions(ctx, sc, schema, target)
 	}
 	if target == "" {
-		return authed, errNotImplemented("the root endpoint (OpenAPI) is not available yet")
+		return authed, apierr.NotImplemented("the root endpoint (OpenAPI) is not available yet")
 	}
 
 	x.rawQuery = ctx.URI().QueryString()

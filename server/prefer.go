@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/planner"
 )
 
@@ -148,15 +149,11 @@ func (p *preferences) strictError() error {
 	if p.handling != handlingStrict || len(p.invalid) == 0 {
 		return nil
 	}
-	d := []byte("Invalid preferences: ")
+	items := make([]string, len(p.invalid))
 	for i, it := range p.invalid {
-		if i > 0 {
-			d = append(d, ", "...)
-		}
-		d = append(d, it...)
+		items[i] = string(it)
 	}
-	return &apiError{status: 400, code: "PGRST122",
-		message: "Invalid preferences given with handling=strict", details: string(d)}
+	return apierr.InvalidPreferences(items)
 }
 
 // appliedFor says which preferences an action honours (and so echoes).

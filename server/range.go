@@ -8,6 +8,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/wire"
@@ -35,11 +36,6 @@ type readState struct {
 	gucStatus int
 }
 
-// errRange is PGRST103 with one of PostgREST's details.
-func errRange(details string) *apiError {
-	return &apiError{status: 416, code: "PGRST103", message: "Requested range not satisfiable", details: details}
-}
-
 // applyRangeHeader narrows q's top-level range to the Range header's
 // "first-[last]" (GET only; anything else in the header is ignored, as is
 // Range-Unit). limit=0 stays as it is; an empty intersection is PGRST103.
@@ -58,9 +54,9 @@ func applyRangeHeader(q *planner.Query, h []byte) error {
 	nlo, nhi := max(lo, qlo), min(hi, qhi)
 	if nhi < nlo {
 		if hi < lo {
-			return errRange("The lower boundary must be lower than or equal to the upper boundary in the Range header.")
+			return apierr.RangeReversed()
 		}
-		return errRange("Limit should be greater than or equal to zero.")
+		return apierr.NegativeLimit()
 	}
 	q.Offset = nlo
 	q.Limit = -1
@@ -157,8 +153,7 @@ func readRow(ctx *fasthttp.RequestCtx, rd *readState, plan *planner.Plan, r *wir
 	rd.pageTotal, _ = readDigits(r.PageTotal)
 	rd.total, rd.hasTotal = readDigits(r.TotalResultSet)
 	if (rd.media.body == planner.BodyObject || rd.media.body == planner.BodyObjectStripped) && rd.pageTotal != 1 {
-		return &apiError{status: 406, code: "PGRST116", message: "Cannot coerce the result to a single JSON object",
-			details: "The result contains " + strconv.FormatInt(rd.pageTotal, 10) + " rows"}
+		return apierr.SingularCardinality(rd.pageTotal)
 	}
 	if head {
 		return nil
@@ -203,9 +198,7 @@ func writeReadHeaders(ctx *fasthttp.RequestCtx, rd *readState, q *planner.Query,
 	ct := rd.media.contentType
 	if status == 416 {
 		ctx.Response.ResetBody()
-		e := errRange("An offset of " + strconv.FormatInt(q.Offset, 10) + " was requested, but there are only " +
-			strconv.FormatInt(rd.total, 10) + " rows.")
-		ctx.Response.SetBody(appendErrorBody(nil, e))
+		ctx.Response.SetBody(appendErrorBody(nil, apierr.OffsetBeyondTotal(q.Offset, rd.total)))
 		ct = "application/json; charset=utf-8"
 	}
 	rd.buf = append(rd.buf[:0], ct...)
@@ -230,19 +223,6 @@ func setHeader(ctx *fasthttp.RequestCtx, key string, value []byte) {
 	if len(ctx.Response.Header.Peek(key)) == 0 {
 		ctx.Response.Header.SetBytesV(key, value)
 	}
-}
-
-// appendErrorBody renders e as PostgREST's error object.
-func appendErrorBody(buf []byte, e *apiError) []byte {
-	buf = append(buf, `{"code":`...)
-	buf = appendJSONStringOrNull(buf, e.code)
-	buf = append(buf, `,"details":`...)
-	buf = appendJSONStringOrNull(buf, e.details)
-	buf = append(buf, `,"hint":`...)
-	buf = appendJSONStringOrNull(buf, e.hint)
-	buf = append(buf, `,"message":`...)
-	buf = appendJSONStringOrNull(buf, e.message)
-	return append(buf, '}')
 }
 
 // appendContentLocation renders "/target?params": the decoded parameters

@@ -8,6 +8,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/sqltext"
 )
 
@@ -134,10 +135,8 @@ func isGUCNamePart(s []byte) bool {
 }
 
 var (
-	errGUCHeaders = &apiError{status: 500, code: "PGRST111",
-		message: "response.headers guc must be a JSON array composed of objects with a single key and a string value"}
-	errGUCStatus = &apiError{status: 500, code: "PGRST112",
-		message: "response.status guc must be a valid status code"}
+	errGUCHeaders = apierr.GUCHeaders()
+	errGUCStatus  = apierr.GUCStatus()
 )
 
 // applyResponseGUCs parses response.headers (a JSON array of one-key
