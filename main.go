@@ -1,7 +1,3 @@
-// Command pgrst serves a PostgreSQL database as a REST API compatible with
-// PostgREST. Its only argument is the configuration file; PGRST_*
-// environment variables override it, and so does the configuration kept
-// in the database (see the README's control plane section).
 package main
 
 import (
@@ -268,6 +264,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		Version:            control.Version,
 		LegacyTargetNames:  cfg.Bool("url-use-legacy-target-names"),
 		CORSAllowedOrigins: cfg.Get("server-cors-allowed-origins"),
+		TxEnd:              cfg.Get("db-tx-end"),
 	}, nil
 }
 

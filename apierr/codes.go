@@ -33,6 +33,17 @@ func QueryParam(message, details string) *Error {
 	return &Error{Status: 400, Code: "PGRST100", Message: message, Details: details}
 }
 
+// RPCMethod is PGRST101: functions take GET, HEAD and POST only.
+func RPCMethod(method string) *Error {
+	return &Error{Status: 405, Code: "PGRST101", Message: "Cannot use the " + method + " method on RPC"}
+}
+
+// InvalidBody is PGRST102, a request body PostgREST refuses; message and
+// details are the body parser's.
+func InvalidBody(message, details string) *Error {
+	return &Error{Status: 400, Code: "PGRST102", Message: message, Details: details}
+}
+
 // rangeNotSatisfiable is PGRST103 with one of its details.
 func rangeNotSatisfiable(details string) *Error {
 	return &Error{Status: 416, Code: "PGRST103", Message: "Requested range not satisfiable", Details: details}
@@ -54,6 +65,13 @@ func RangeReversed() *Error {
 func OffsetBeyondTotal(offset, total int64) *Error {
 	return rangeNotSatisfiable("An offset of " + strconv.FormatInt(offset, 10) +
 		" was requested, but there are only " + strconv.FormatInt(total, 10) + " rows.")
+}
+
+// PutFilters is PGRST105: PUT's filters must be eq on every primary key
+// column and nothing else.
+func PutFilters() *Error {
+	return &Error{Status: 405, Code: "PGRST105",
+		Message: "Filters must include all and only primary key columns with 'eq' operators"}
 }
 
 // InvalidSchema is PGRST106: Accept-Profile names a schema that is not
@@ -99,6 +117,16 @@ func GUCStatus() *Error {
 	return &Error{Status: 500, Code: "PGRST112", Message: "response.status guc must be a valid status code"}
 }
 
+// PutRange is PGRST114: PUT with limit or offset.
+func PutRange() *Error {
+	return &Error{Status: 400, Code: "PGRST114", Message: "limit/offset querystring parameters are not allowed for PUT"}
+}
+
+// PutMismatch is PGRST115: PUT's body and URL disagree on the primary key.
+func PutMismatch() *Error {
+	return &Error{Status: 400, Code: "PGRST115", Message: "Payload values do not match URL in primary key column(s)"}
+}
+
 // SingularCardinality is PGRST116: a singular media type (one object) and
 // a result of rows rows.
 func SingularCardinality(rows int64) *Error {
@@ -109,6 +137,13 @@ func SingularCardinality(rows int64) *Error {
 // UnsupportedMethod is PGRST117.
 func UnsupportedMethod(method string) *Error {
 	return &Error{Status: 405, Code: "PGRST117", Message: "Unsupported HTTP method: " + method}
+}
+
+// RaiseParse is PGRST121: the MESSAGE or DETAIL of a RAISE SQLSTATE
+// 'PGRST' is not the JSON it must be.
+func RaiseParse(details, hint string) *Error {
+	return &Error{Status: 500, Code: "PGRST121",
+		Message: `Could not parse JSON in the "RAISE SQLSTATE 'PGRST'" error`, Details: details, Hint: hint}
 }
 
 // RelatedOrderNotToOne is PGRST118: a related order on an embed that is
@@ -136,6 +171,13 @@ func InvalidPreferences(items []string) *Error {
 // AggregatesNotAllowed is PGRST123 (db-aggregates-enabled is off).
 func AggregatesNotAllowed() *Error {
 	return &Error{Status: 400, Code: "PGRST123", Message: "Use of aggregate functions is not allowed"}
+}
+
+// MaxAffected is PGRST124: under handling=strict, a write affects rows
+// rows, more than max-affected allows.
+func MaxAffected(rows int64) *Error {
+	return &Error{Status: 400, Code: "PGRST124", Message: "Query result exceeds max-affected preference constraint",
+		Details: "The query affects " + strconv.FormatInt(rows, 10) + " rows"}
 }
 
 // InvalidPath is PGRST125.
@@ -175,6 +217,26 @@ func AmbiguousRelationship(parent, child, detailsJSON string, hints []string) *E
 		DetailsJSON: detailsJSON,
 		Hint: "Try changing '" + child + "' to one of the following: " + strings.Join(hints, ", ") +
 			". Find the desired relationship in the 'details' key."}
+}
+
+// FunctionNotFound is PGRST202 (message and details as the planner words
+// them from the call); the hint, if any, is set by the caller.
+func FunctionNotFound(message, details string) *Error {
+	return &Error{Status: 404, Code: "PGRST202", Message: message, Details: details}
+}
+
+// AmbiguousFunction is PGRST203: candidates lists the overloads
+// ("schema.name(arg => type, ...)").
+func AmbiguousFunction(candidates []string) *Error {
+	return &Error{Status: 300, Code: "PGRST203",
+		Message: "Could not choose the best candidate function between: " + strings.Join(candidates, ", "),
+		Hint:    "Try renaming the parameters or the function itself in the database so function overloading can be resolved"}
+}
+
+// ColumnNotFound is PGRST204: a written column that rel lacks.
+func ColumnNotFound(rel, col string) *Error {
+	return &Error{Status: 400, Code: "PGRST204",
+		Message: "Could not find the '" + col + "' column of '" + rel + "' in the schema cache"}
 }
 
 // TableNotFound is PGRST205, with a close table name as the hint when
@@ -273,4 +335,10 @@ func invalidToken(message string) string {
 // error's text).
 func Internal(message string) *Error {
 	return &Error{Status: 500, Code: "PGRSTX00", Message: message}
+}
+
+// PlannerInternal is PGRSTX00 for a planner bug, reported instead of a
+// wrong statement.
+func PlannerInternal(details string) *Error {
+	return &Error{Status: 500, Code: "PGRSTX00", Message: "Internal planner error", Details: details}
 }

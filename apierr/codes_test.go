@@ -18,12 +18,16 @@ func TestCodes(t *testing.T) {
 			Message: "Could not query the database for the schema cache. Retrying.", RetryAfter: "0"}},
 		{AcquireTimeout(), Error{Status: 504, Code: "PGRST003", Message: "Timed out acquiring connection from connection pool."}},
 		{QueryParam("m", "d"), Error{Status: 400, Code: "PGRST100", Message: "m", Details: "d"}},
+		{RPCMethod("PUT"), Error{Status: 405, Code: "PGRST101", Message: "Cannot use the PUT method on RPC"}},
+		{InvalidBody("Empty or invalid json", ""), Error{Status: 400, Code: "PGRST102", Message: "Empty or invalid json"}},
 		{NegativeLimit(), Error{Status: 416, Code: "PGRST103", Message: "Requested range not satisfiable",
 			Details: "Limit should be greater than or equal to zero."}},
 		{RangeReversed(), Error{Status: 416, Code: "PGRST103", Message: "Requested range not satisfiable",
 			Details: "The lower boundary must be lower than or equal to the upper boundary in the Range header."}},
 		{OffsetBeyondTotal(10, 4), Error{Status: 416, Code: "PGRST103", Message: "Requested range not satisfiable",
 			Details: "An offset of 10 was requested, but there are only 4 rows."}},
+		{PutFilters(), Error{Status: 405, Code: "PGRST105",
+			Message: "Filters must include all and only primary key columns with 'eq' operators"}},
 		{InvalidSchema("x", []string{"a", "b"}), Error{Status: 406, Code: "PGRST106", Message: "Invalid schema: x",
 			Hint: "Only the following schemas are exposed: a, b"}},
 		{NoMediaType([]string{"text/csv", "application/xml"}), Error{Status: 406, Code: "PGRST107",
@@ -36,17 +40,23 @@ func TestCodes(t *testing.T) {
 		{GUCHeaders(), Error{Status: 500, Code: "PGRST111",
 			Message: "response.headers guc must be a JSON array composed of objects with a single key and a string value"}},
 		{GUCStatus(), Error{Status: 500, Code: "PGRST112", Message: "response.status guc must be a valid status code"}},
+		{PutRange(), Error{Status: 400, Code: "PGRST114", Message: "limit/offset querystring parameters are not allowed for PUT"}},
+		{PutMismatch(), Error{Status: 400, Code: "PGRST115", Message: "Payload values do not match URL in primary key column(s)"}},
 		{SingularCardinality(3), Error{Status: 406, Code: "PGRST116", Message: "Cannot coerce the result to a single JSON object",
 			Details: "The result contains 3 rows"}},
 		{UnsupportedMethod("PUT"), Error{Status: 405, Code: "PGRST117", Message: "Unsupported HTTP method: PUT"}},
 		{RelatedOrderNotToOne("films", "roles"), Error{Status: 400, Code: "PGRST118",
 			Message: "A related order on 'roles' is not possible",
 			Details: "'films' and 'roles' do not form a many-to-one or one-to-one relationship"}},
+		{RaiseParse("d", "h"), Error{Status: 500, Code: "PGRST121",
+			Message: `Could not parse JSON in the "RAISE SQLSTATE 'PGRST'" error`, Details: "d", Hint: "h"}},
 		{BadEmbedOp("c"), Error{Status: 400, Code: "PGRST120", Message: "Bad operator on the 'c' embedded resource",
 			Details: "Only is null or not is null filters are allowed on embedded resources"}},
 		{InvalidPreferences([]string{"x", "y=1"}), Error{Status: 400, Code: "PGRST122",
 			Message: "Invalid preferences given with handling=strict", Details: "Invalid preferences: x, y=1"}},
 		{AggregatesNotAllowed(), Error{Status: 400, Code: "PGRST123", Message: "Use of aggregate functions is not allowed"}},
+		{MaxAffected(7), Error{Status: 400, Code: "PGRST124", Message: "Query result exceeds max-affected preference constraint",
+			Details: "The query affects 7 rows"}},
 		{InvalidPath(), Error{Status: 404, Code: "PGRST125", Message: "Invalid path specified in request URL"}},
 		{NotImplemented("d"), Error{Status: 400, Code: "PGRST127", Message: "Feature not implemented", Details: "d"}},
 		{NoRelationship("s", "p", "c", "", "", ""), Error{Status: 400, Code: "PGRST200",
@@ -60,6 +70,12 @@ func TestCodes(t *testing.T) {
 			Message:     "Could not embed because more than one relationship was found for 'p' and 'c'",
 			DetailsJSON: `[{"x":1}]`,
 			Hint:        "Try changing 'c' to one of the following: 'c!a', 'c!b'. Find the desired relationship in the 'details' key."}},
+		{FunctionNotFound("m", "d"), Error{Status: 404, Code: "PGRST202", Message: "m", Details: "d"}},
+		{AmbiguousFunction([]string{"s.f(a => int)", "s.f(a => text)"}), Error{Status: 300, Code: "PGRST203",
+			Message: "Could not choose the best candidate function between: s.f(a => int), s.f(a => text)",
+			Hint:    "Try renaming the parameters or the function itself in the database so function overloading can be resolved"}},
+		{ColumnNotFound("films", "x"), Error{Status: 400, Code: "PGRST204",
+			Message: "Could not find the 'x' column of 'films' in the schema cache"}},
 		{TableNotFound("s", "t", ""), Error{Status: 404, Code: "PGRST205", Message: "Could not find the table 's.t' in the schema cache"}},
 		{TableNotFound("s", "t", "tt"), Error{Status: 404, Code: "PGRST205", Message: "Could not find the table 's.t' in the schema cache",
 			Hint: "Perhaps you meant the table 's.tt'"}},
@@ -96,6 +112,7 @@ func TestCodes(t *testing.T) {
 			Message:         "The JWT 'aud' claim must be a string or an array of strings",
 			WWWAuthenticate: `Bearer error="invalid_token", error_description="The JWT 'aud' claim must be a string or an array of strings"`}},
 		{Internal("boom"), Error{Status: 500, Code: "PGRSTX00", Message: "boom"}},
+		{PlannerInternal("d"), Error{Status: 500, Code: "PGRSTX00", Message: "Internal planner error", Details: "d"}},
 	}
 	code := regexp.MustCompile(`^PGRST([0-9]{3}|X00)$`)
 	status := map[string]int{}
@@ -119,5 +136,16 @@ func TestErrorText(t *testing.T) {
 	}
 	if s := InvalidPath().Error(); s != "PGRST125 (404): Invalid path specified in request URL" {
 		t.Errorf("Error() = %q", s)
+	}
+}
+
+func TestHeaders(t *testing.T) {
+	var e Error
+	e.AddHeader("X-A", "1")
+	e.AddHeader("X-B", "")
+	var got []string
+	e.EachHeader(func(n, v string) { got = append(got, n+"="+v) })
+	if len(got) != 2 || got[0] != "X-A=1" || got[1] != "X-B=" {
+		t.Errorf("headers %q", got)
 	}
 }

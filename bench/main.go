@@ -1,23 +1,3 @@
-// Command bench is pgrst's benchmark harness (make bench): it starts a
-// throwaway PostgreSQL cluster tuned for benchmarking, loads a deterministic
-// dataset (dataset.sql), starts pgrst (bin/pgrst), runs the scenarios with a
-// closed-loop load generator, measures the database's own limit for the
-// same statements with pgbench and a minimal server (bench/floor), prints a
-// table with the ratios, writes JSON to bench/results/ and stops everything.
-//
-// Environment:
-//
-//	BENCH_DURATION     measured time per run (default 10s)
-//	BENCH_WARMUP       warm-up before each run (default 2s)
-//	BENCH_CONCURRENCY  keep-alive connections of the load generator (default 32)
-//	BENCH_POOL         pgrst's and the floor's db-pool, pgbench's clients (default 8)
-//	BENCH_SCENARIOS    comma-separated ids (default all: 1,1j,2,2j,3,4,5,6,7)
-//	BENCH_SEED         seed of the random request parameters (default 1)
-//	BENCH_LIMIT        0 to skip pgbench and the floor
-//	BENCH_TARGETS      other servers to compare, name=URL or name=/path/to/binary,
-//	                   comma-separated; runs are interleaved A B A B
-//	BENCH_PPROF        1 to fetch CPU and allocation profiles of pgrst during
-//	                   the run's first scenario (pgrst serves PGRST_PPROF_ADDR)
 package main
 
 import (
@@ -60,7 +40,6 @@ type config struct {
 	duration, warmup time.Duration
 	conc, pool       int
 	scenarios        map[string]bool
-	order            []string
 	seed             uint64
 	limit            bool
 	targets          []targetSpec

@@ -75,14 +75,6 @@ func (c *Bounded[V]) Put(key string, v V) {
 	s.mu.Unlock()
 }
 
-// Delete removes key.
-func (c *Bounded[V]) Delete(key string) {
-	s := c.shard(key)
-	s.mu.Lock()
-	delete(s.m, key)
-	s.mu.Unlock()
-}
-
 // Clear removes every entry; the counters are kept.
 func (c *Bounded[V]) Clear() {
 	for i := range c.shards {

@@ -48,13 +48,6 @@ type Command struct {
 	Role string
 }
 
-// ParseArgs reads the command line without the program name (os.Args[1:]);
-// see ParseCommand, of which it returns the action and the config file.
-func ParseArgs(args []string) (action Action, path string, err error) {
-	c, err := ParseCommand(args)
-	return c.Action, c.Path, err
-}
-
 // ParseCommand reads the command line without the program name
 // (os.Args[1:]). The only positional argument is the config file, after
 // an optional first word "setup"; the flags are --help/-h, --version/-v,

@@ -105,20 +105,6 @@ type Config struct {
 	Unknown []string
 }
 
-// Load reads the configuration at startup: built-in defaults, then the
-// config file at path (skipped when path is ""), then the PGRST_* variables
-// of environ, and builds it. environ also serves $(VAR) in the file.
-func Load(path string, environ []string) (*Config, error) {
-	var file Settings
-	if path != "" {
-		var err error
-		if file, err = ReadFile(path, environ); err != nil {
-			return nil, err
-		}
-	}
-	return Build(Merge(Defaults(), file, FromEnv(environ)))
-}
-
 // Build validates merged settings and returns the typed configuration. An
 // absent option, or one set to "" (except db-extra-search-path), takes its
 // default. "@path" values of db-uri and jwt-secret are read from the file

@@ -140,13 +140,3 @@ func GrantSQL(role string) string {
 	r := sqltext.QuoteIdent(role)
 	return "grant usage on schema pgrst to " + r + ";\ngrant select on pgrst.config to " + r + ";\n"
 }
-
-// OptionNames returns the canonical names of every option pgrst knows
-// (app.settings.* aside), sorted.
-func OptionNames() []string {
-	s := make(Settings, len(options))
-	for i := range options {
-		s[options[i].name] = ""
-	}
-	return s.Keys()
-}

@@ -34,9 +34,6 @@ var restartOnly = []string{
 	"admin-server-unix-socket-mode",
 }
 
-// RestartOnly reports whether option name only takes effect at start-up.
-func RestartOnly(name string) bool { return slices.Contains(restartOnly, name) }
-
 // What a reload is asked to do; several requests are merged.
 const (
 	wantSchema uint32 = 1 << iota
@@ -144,9 +141,6 @@ func NewPlane(o PlaneOptions) *Plane {
 	p.cfg.Store(o.Config)
 	return p
 }
-
-// Config returns the configuration in force.
-func (p *Plane) Config() *Config { return p.cfg.Load() }
 
 // Stats returns the plane's counters.
 func (p *Plane) Stats() Stats {
@@ -494,8 +488,10 @@ func WithDB(base Settings, db DBLayers) (*Config, error) {
 	return Build(merged)
 }
 
-// LoadSettings reads the file and environment layers, merged over the
-// defaults, without building them (see Load).
+// LoadSettings reads the startup layers: built-in defaults, then the config
+// file at path (skipped when path is ""), then the PGRST_* variables of
+// environ, merged but not built (see Build). environ also serves $(VAR) in
+// the file.
 func LoadSettings(path string, environ []string) (Settings, error) {
 	var file Settings
 	if path != "" {

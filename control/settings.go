@@ -1,13 +1,3 @@
-// Package control owns pgrst's configuration: where options come from, how
-// the sources are layered, and how the merged options are validated into a
-// typed *Config. The LISTEN loop that reloads configuration at run time
-// builds on the same pieces.
-//
-// Every source (built-in defaults, the config file, PGRST_* environment
-// variables, and later the database table pgrst.config) yields raw Settings:
-// canonical option name -> value text. Merge layers them (later wins) and
-// Build turns the result into a *Config, validating every value it knows.
-// The config is immutable once built; a reload builds a new one.
 package control
 
 import (
@@ -58,15 +48,6 @@ func canonical(key string) (name string, alias bool) {
 		return a, true
 	}
 	return k, false
-}
-
-// Canonical returns the current name of the option written as key: old
-// aliases (db-schema, max-rows, pre-request, root-spec, db-pool-timeout,
-// secret-is-base64, role-claim-key) map to their current names, letters are
-// lower-cased and, outside app.settings.*, '_' becomes '-'.
-func Canonical(key string) string {
-	name, _ := canonical(key)
-	return name
 }
 
 // FromPairs builds the Settings of ONE source from its pairs in source

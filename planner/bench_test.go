@@ -35,8 +35,8 @@ func BenchmarkCachedRead(b *testing.B) {
 		b.Fatal(err)
 	}
 	key := make([]byte, 0, 256)
-	var args [][]byte
-	var scratch []byte
+	var args Args
+	var r Request
 	b.ReportAllocs()
 	for b.Loop() {
 		q, err := ParseQuery(benchQuery)
@@ -44,7 +44,8 @@ func BenchmarkCachedRead(b *testing.B) {
 			b.Fatal(err)
 		}
 		key = AppendReadKey(key[:0], q, "films", o)
-		args, scratch = p.AppendArgs(args[:0], scratch[:0], q)
+		r.Query = q
+		p.Bind(&args, &r)
 	}
 }
 

@@ -22,8 +22,7 @@ import (
 // A spread selects the subquery's columns instead (to-many: each one
 // aggregated into an array). The embed's own filters, logic trees, order
 // and limit stay inside its subquery. Embedded values are bind parameters
-// numbered in text order; AppendArgs walks the joins with a dry builder,
-// which numbers exactly as the real one does.
+// numbered in text order, like all others (bind.go).
 
 // level appends the subquery of embed n, whose select items are items.
 func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
@@ -44,16 +43,20 @@ func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
 	b.joinConditions(n, parentAlias, parentRel, where)
 	b.orderBy(q, n)
 	if n.rng >= 0 || maxRows > 0 {
-		b.limitParams(embedLimitOffset(q, n, maxRows))
+		var r *RangeParam
+		if n.rng >= 0 {
+			r = &q.Ranges[n.rng]
+		}
+		b.embedLimitParams(r)
 	}
 	b.cur, b.rel, b.alias = prevCur, parentRel, parentAlias
 }
 
-// embedLimitOffset are an embed's LIMIT (-1: ALL) and OFFSET arguments.
-func embedLimitOffset(q *Query, n *node, maxRows int64) (limit, offset int64) {
+// embedLimitOffset are the LIMIT (-1: ALL) and OFFSET arguments of an
+// embed whose range parameter is r (nil for none).
+func embedLimitOffset(r *RangeParam, maxRows int64) (limit, offset int64) {
 	limit, off := int64(-1), int64(0)
-	if n.rng >= 0 {
-		r := &q.Ranges[n.rng]
+	if r != nil {
 		if r.HasLimit {
 			limit = max(r.Limit, 0)
 		}
@@ -102,11 +105,10 @@ func (b *builder) selectList(q *Query, items []SelectItem, n *node) {
 
 func isStar(it *SelectItem) bool { return it.Field.Name == "*" && len(it.Field.JSON) == 0 }
 
-// embedColumns appends the parent's output columns of embed c. They have
-// no arguments: a dry builder skips them (and spreadNames' allocations).
+// embedColumns appends the parent's output columns of embed c.
 func (b *builder) embedColumns(items []SelectItem, c *node, sep func()) {
 	switch {
-	case c.empty, b.dry:
+	case c.empty:
 	case c.spread:
 		for _, name := range spreadNames(items, c, false) {
 			sep()
@@ -204,7 +206,7 @@ func (b *builder) join(q *Query, items []SelectItem, c *node, maxRows int64) {
 	b.ident(agg)
 	b.str(") AS ")
 	b.ident(agg)
-	if c.spread && !b.dry { // no arguments: see embedColumns
+	if c.spread {
 		for _, name := range spreadNames(items, c, true) {
 			b.str(", COALESCE(json_agg(")
 			b.ident(agg)
@@ -263,9 +265,7 @@ func (b *builder) spreadOrderColumns(q *Query, n *node, more bool) {
 // alias, the column and the term's position, which keeps it apart from
 // the selected columns and the other terms.
 func (b *builder) spreadOrderAlias(n *node, t *OrderTerm, i int) {
-	if !b.dry {
-		b.buf = sqltext.AppendIdent(b.buf, n.aggAlias+"_"+t.Field.Name+"_"+strconv.Itoa(i+1))
-	}
+	b.buf = sqltext.AppendIdent(b.buf, n.aggAlias+"_"+t.Field.Name+"_"+strconv.Itoa(i+1))
 }
 
 // spreadAggOrder appends the ORDER BY of a json_agg of to-many spread c.
@@ -410,13 +410,6 @@ func (b *builder) qname(q cache.QName) {
 	b.ident(q.Name)
 }
 
-// bindJoins appends the arguments of the root's lateral joins.
-func (p *Plan) bindJoins(a *args, q *Query) {
-	d := builder{dry: true, args: *a, rel: p.tree.rel, cur: p.tree}
-	d.joins(q, q.Select, p.tree, p.maxRows)
-	*a = d.args
-}
-
 // The count query (Prefer: count with a limit) counts the root rows that
 // the filters select, without the embeds' output. An !inner embed becomes
 // EXISTS (its own count query) and embed=is.null / embed=not.is.null
@@ -426,12 +419,6 @@ func (p *Plan) bindJoins(a *args, q *Query) {
 // preceded by where().
 func (b *builder) countConditions(q *Query, where func()) {
 	n := b.tree
-	if n == nil {
-		n, _ = planTree(q, nil, b.rel, "", false)
-		if n == nil {
-			return
-		}
-	}
 	prev := b.cur
 	b.cur = n
 	b.countNode(q, n, where)
@@ -494,14 +481,4 @@ func (b *builder) countExists(q *Query, c *node) {
 	}
 	b.str(")")
 	b.cur, b.rel, b.alias = prevCur, parentRel, parentAlias
-}
-
-// appendCountArgs appends the arguments of the count query's conditions.
-func appendCountArgs(a *args, q *Query, tree *node) {
-	if tree == nil {
-		return
-	}
-	d := builder{dry: true, args: *a, rel: tree.rel, tree: tree}
-	d.countConditions(q, func() {})
-	*a = d.args
 }

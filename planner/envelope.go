@@ -67,7 +67,7 @@ const (
 	// (application/octet-stream). A bytea column arrives hex-encoded
 	// (Plan.HexBody) and the caller decodes it; other types arrive as text.
 	BodyBinary
-	// BodyHandler is the value of ReadOptions.Handler's aggregate over the
+	// BodyHandler is the value of Media.Handler's aggregate over the
 	// rows: a media type handler (cache/media.go). A handler of a bytea
 	// domain arrives hex-encoded (Plan.HexBody).
 	BodyHandler
@@ -118,91 +118,114 @@ func SingleColumnType(q *Query, rel *cache.Relation) string {
 // envelope is what a Plan knows about its outer statement.
 type envelope struct {
 	// ExplainSQL is EXPLAIN (FORMAT JSON) of the count query, set when the
-	// count mode needs an estimate; AppendExplainArgs gives its arguments.
-	ExplainSQL string
+	// count mode needs an estimate; BindExplain gives its arguments.
+	ExplainSQL  string
+	explainArgs []bindStep
 	// HexBody says the body column is hex-encoded bytes (BodyBinary of a
 	// bytea column).
 	HexBody bool
 	// Count is the plan's count mode.
 	Count Count
-	// countCTE: the statement ends with a pgrst_source_count CTE whose
-	// arguments (the root filters again) follow the source's.
-	countCTE bool
 }
 
-// appendEnvelopeKey appends the parts of o the envelope depends on to a
+// appendEnvelopeKey appends the parts of r the envelope depends on to a
 // plan cache key.
-func appendEnvelopeKey(dst []byte, o ReadOptions) []byte {
-	dst = append(dst, 'E', byte(o.Count), byte(o.Body))
-	if o.Body == BodyHandler && o.Handler != nil {
+func appendEnvelopeKey(dst []byte, r *Request) []byte {
+	m := &r.Media
+	dst = append(dst, 'E', byte(r.Prefer.Count), byte(m.Body))
+	if m.Body == BodyHandler && m.Handler != nil {
 		// The aggregate; its target follows from the target relation.
-		dst = appendKeyStr(dst, o.Handler.Aggregate.Schema)
-		dst = appendKeyStr(dst, o.Handler.Aggregate.Name)
-		if o.Handler.AnyElement {
+		dst = appendKeyStr(dst, m.Handler.Aggregate.Schema)
+		dst = appendKeyStr(dst, m.Handler.Aggregate.Name)
+		if m.Handler.AnyElement {
 			dst = append(dst, '*')
 		}
 	}
 	return dst
 }
 
-// envelope closes the source CTE opened by read and appends the outer
-// statement. It records in b.env what AppendArgs and the caller need.
-func (b *builder) envelope(q *Query, o ReadOptions) {
-	b.env = envelope{Count: o.Count}
+// envelope closes the source CTE opened by the action's source builder
+// and appends the outer statement. It records in b.env what the caller
+// needs.
+func (b *builder) envelope(r *Request) {
+	q, count := r.Query, r.Prefer.Count
+	b.env = envelope{Count: count}
 	b.str(")")
-	counted := o.Count == CountExact || o.Count == CountEstimated
-	// Without a limit the page is the whole result: count the page.
-	if counted && (q.HasRange || o.MaxRows > 0) {
-		b.env.countCTE = true
+	counted := count == CountExact || count == CountEstimated
+	write := r.Action.isWrite()
+	// Without a limit the page is the whole result: count the page. A
+	// write's count is the rows it affected.
+	countCTE := counted && (q.HasRange || r.MaxRows > 0) && !write
+	if countCTE {
 		b.str(", pgrst_source_count AS (")
 		b.countSource(q)
-		if o.Count == CountEstimated && o.MaxRows > 0 {
+		if count == CountEstimated && r.MaxRows > 0 {
 			// One row more than db-max-rows tells that the cap was passed.
 			b.str(" LIMIT ")
-			b.buf = strconv.AppendInt(b.buf, o.MaxRows+1, 10)
+			b.buf = strconv.AppendInt(b.buf, r.MaxRows+1, 10)
 		}
 		b.str(")")
 	}
+	// A function returning one value or row counts as one, as in PostgREST.
+	pageTotal := "pg_catalog.count(_pgrst_t)::text"
+	if b.call != nil && (b.call.ret == retScalar || b.call.ret == retComposite) {
+		pageTotal = "'1'::text"
+	}
 	switch {
-	case b.env.countCTE:
+	case countCTE:
 		b.str(" SELECT (SELECT pg_catalog.count(*) FROM pgrst_source_count)::text AS total_result_set, ")
 	case counted:
-		b.str(" SELECT pg_catalog.count(_pgrst_t)::text AS total_result_set, ")
+		b.str(" SELECT " + pageTotal + " AS total_result_set, ")
 	default:
 		b.str(" SELECT null::text AS total_result_set, ")
 	}
-	b.str("pg_catalog.count(_pgrst_t)::text AS page_total, ")
+	b.str(pageTotal + " AS page_total, ")
 	raw := false
-	if o.Head {
+	if r.Head || write && !r.representation() {
 		b.str("''::text")
 	} else {
-		raw = b.body(q, o)
+		raw = b.body(q, &r.Media)
 	}
 	b.str(" AS body, " +
 		"nullif(current_setting('response.headers', true), '') AS response_headers, " +
-		"nullif(current_setting('response.status', true), '') AS response_status " +
-		"FROM (SELECT * FROM pgrst_source) _pgrst_t")
+		"nullif(current_setting('response.status', true), '') AS response_status")
+	if write {
+		// The Location of an insert, the rows an upsert inserted, and the
+		// rows affected for a check that may roll the write back
+		// (wire.Request.Check).
+		b.str(", ")
+		b.location(r)
+		b.str(" AS location, nullif(current_setting('pgrst.inserted', true), '') AS inserted, " +
+			"pg_catalog.set_config('pgrst.affected', pg_catalog.count(_pgrst_t)::text, true) AS affected")
+	}
+	b.str(" FROM (SELECT * FROM pgrst_source) _pgrst_t")
 	if raw {
 		b.str("(pgrst_scalar)")
 	}
-	if o.Count.NeedsExplain() {
-		e := builder{rel: b.rel, tree: b.tree, buf: make([]byte, 0, 128)}
+	if count.NeedsExplain() {
+		e := builder{rel: b.rel, tree: b.tree, buf: make([]byte, 0, 128), slots: b.slots}
 		e.str("EXPLAIN (FORMAT JSON) ")
 		e.countSource(q)
-		b.env.ExplainSQL = string(e.buf)
+		if e.err != nil && b.err == nil {
+			b.err = e.err
+		}
+		b.env.ExplainSQL, b.env.explainArgs = string(e.buf), e.prog
 	}
 }
 
-// body appends the body expression of o.Body. It reports whether the
+// body appends the body expression of m.Body. It reports whether the
 // expression reads the single column as _pgrst_t.pgrst_scalar.
-func (b *builder) body(q *Query, o ReadOptions) (raw bool) {
-	kind := o.Body
-	if kind == BodyHandler && o.Handler == nil {
+func (b *builder) body(q *Query, m *Media) (raw bool) {
+	kind := m.Body
+	if kind == BodyHandler && m.Handler == nil {
 		kind = BodyJSON
+	}
+	if b.call != nil && b.callBody(kind) {
+		return false
 	}
 	switch kind {
 	case BodyHandler:
-		b.handlerBody(o.Handler)
+		b.handlerBody(m.Handler)
 	case BodyJSONStripped:
 		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)), '[]')::text")
 	case BodyObject:
@@ -268,31 +291,15 @@ func (b *builder) isBytea(q *Query) bool {
 
 // countSource appends the count query: the target's rows that the root
 // filters and logic trees select, without order, limit or offset. Its
-// arguments are appended again (appendCountArgs gives them in the same
-// order), so it does not depend on how the source numbered its own.
+// placeholders are new ones, bound to the same slots as the source's.
 //
 // The conditions, with the embeds' !inner and is.null ones, come from
 // countConditions (embed_sql.go).
 func (b *builder) countSource(q *Query) {
 	b.str("SELECT 1 FROM ")
-	b.qualified()
+	b.fromItem()
 	where := b.whereClause()
 	b.countConditions(q, where)
-}
-
-// bindEnvelope appends the envelope's arguments after the source's.
-func (p *Plan) bindEnvelope(a *args, q *Query) {
-	if p.countCTE {
-		appendCountArgs(a, q, p.tree)
-	}
-}
-
-// AppendExplainArgs appends the arguments of ExplainSQL for q to dst, as
-// AppendArgs does (same form, lifetime and reuse of scratch).
-func (p *Plan) AppendExplainArgs(dst [][]byte, scratch []byte, q *Query) ([][]byte, []byte) {
-	a := args{vals: dst, buf: scratch}
-	appendCountArgs(&a, q, p.tree)
-	return a.vals, a.buf
 }
 
 // CappedByMaxRows reports whether an estimated count stopped at the cap,

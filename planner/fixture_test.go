@@ -25,6 +25,7 @@ func testSchema() *cache.Schema {
 		[3]string{"search", "tsvector", "tsvector"},
 		[3]string{"during", "tstzrange", "tstzrange"},
 	)
+	s.Relations[cache.QName{Schema: "test", Name: "films"}].PrimaryKey = []string{"id"}
 	add("test", "projects", [3]string{"id", "integer", "int4"}, [3]string{"name", "text", "text"})
 	add("test", `we"ird tab;le`, [3]string{`co"l`, "text", "text"})
 	add("other", "films", [3]string{"id", "integer", "int4"})

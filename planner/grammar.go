@@ -104,47 +104,24 @@ func (s *pstate) dash() res {
 // When no item was trimmed the result is the input span itself, so long
 // dashed names cost no copying.
 func (s *pstate) sepByDash(jsonKey bool) (string, res) {
-	item := s.identifier
+	item := (*pstate).identifier
 	if jsonKey {
-		item = s.jsonKeyIdentifier
+		item = (*pstate).jsonKeyIdentifier
 	}
-	q := seq{s: s}
 	start := s.pos
-	v, r := item()
-	if !q.step(r) {
-		return "", q.done(false)
+	var buf [8]string
+	parts, r := sepBy1(s, buf[:0], item, (*pstate).dash)
+	if !r.ok {
+		return "", r
 	}
-	var b *strings.Builder // set once an item differs from its span
-	if len(v) != s.pos-start {
-		b = &strings.Builder{}
-		b.WriteString(v)
+	n := len(parts) - 1 // the dashes
+	for _, p := range parts {
+		n += len(p)
 	}
-	r = s.many(func() res {
-		iq := seq{s: s}
-		ok := iq.step(s.dash())
-		if ok {
-			itemStart := s.pos
-			var x string
-			x, r = item()
-			if ok = iq.step(r); ok {
-				if b == nil && len(x) != s.pos-itemStart {
-					b = &strings.Builder{}
-					b.WriteString(s.in[start : itemStart-1])
-				}
-				if b != nil {
-					b.WriteByte('-')
-					b.WriteString(x)
-				}
-			}
-		}
-		return iq.done(ok)
-	})
-	if b != nil {
-		v = b.String()
-	} else {
-		v = s.in[start:s.pos]
+	if n == s.pos-start {
+		return s.in[start:s.pos], r
 	}
-	return v, q.done(q.step(r))
+	return strings.Join(parts, "-"), r
 }
 
 // quotedValue is char '"' *> many (noneOf "\\\"" <|> (char '\\' *> anyChar)) <* char '"'.
@@ -244,6 +221,12 @@ func (s *pstate) lexemeChar(c byte) res {
 	return q.done(true)
 }
 
+// comma is char ','.
+func (s *pstate) comma() res { return s.char(',') }
+
+// lexemeComma is lexeme (char ',').
+func (s *pstate) lexemeComma() res { return s.lexemeChar(',') }
+
 // jsonIdxEnd ends an array index: "->", "::", ".", "," or the end (all looked ahead).
 func (s *pstate) jsonIdxEnd() res {
 	r := s.lookAheadStr("->")
@@ -268,7 +251,6 @@ func (s *pstate) jsonIdx() (string, res) {
 		r = res{ok: true, err: r.err}
 	}
 	q.step(r)
-	digits := s.pos
 	if !q.step(s.digits()) {
 		return "", q.done(false)
 	}
@@ -276,7 +258,6 @@ func (s *pstate) jsonIdx() (string, res) {
 	if !q.step(s.jsonIdxEnd()) {
 		return "", q.done(false)
 	}
-	_ = digits
 	return v, q.done(true)
 }
 
@@ -657,30 +638,7 @@ func (s *pstate) fieldTree() (SelectItem, res) {
 
 // fieldForest is fieldTree `sepBy` lexeme (char ',').
 func (s *pstate) fieldForest() ([]SelectItem, res) {
-	it, r := s.fieldTree()
-	if !r.ok {
-		if !r.consumed {
-			r.ok = true // sepBy: return []
-		}
-		return nil, r
-	}
-	items := []SelectItem{it}
-	q := seq{s: s}
-	q.step(r)
-	r = s.many(func() res {
-		iq := seq{s: s}
-		ok := iq.step(s.lexemeChar(','))
-		if ok {
-			var it SelectItem
-			var r res
-			it, r = s.fieldTree()
-			if ok = iq.step(r); ok {
-				items = append(items, it)
-			}
-		}
-		return iq.done(ok)
-	})
-	return items, q.done(q.step(r))
+	return sepBy(s, nil, (*pstate).fieldTree, (*pstate).lexemeComma)
 }
 
 // ciString matches lit case-insensitively, character by character (char c <|> char (toUpper c)).
@@ -771,22 +729,7 @@ func (s *pstate) listVal() ([]string, res) {
 	if !q.step(s.lexemeChar('(')) {
 		return nil, q.done(false)
 	}
-	v, r := s.listElement()
-	if !q.step(r) {
-		return nil, q.done(false)
-	}
-	list := []string{v}
-	r = s.many(func() res {
-		iq := seq{s: s}
-		ok := iq.step(s.char(','))
-		if ok {
-			v, r := s.listElement()
-			if ok = iq.step(r); ok {
-				list = append(list, v)
-			}
-		}
-		return iq.done(ok)
-	})
+	list, r := sepBy1(s, nil, (*pstate).listElement, (*pstate).comma)
 	if !q.step(r) {
 		return nil, q.done(false)
 	}
@@ -1168,24 +1111,7 @@ func (s *pstate) orderTerm() (OrderTerm, res) {
 
 // order is orderTerm `sepBy1` char ','.
 func (s *pstate) order() ([]OrderTerm, res) {
-	q := seq{s: s}
-	t, r := s.orderTerm()
-	if !q.step(r) {
-		return nil, q.done(false)
-	}
-	terms := []OrderTerm{t}
-	r = s.many(func() res {
-		iq := seq{s: s}
-		ok := iq.step(s.char(','))
-		if ok {
-			t, r := s.orderTerm()
-			if ok = iq.step(r); ok {
-				terms = append(terms, t)
-			}
-		}
-		return iq.done(ok)
-	})
-	return terms, q.done(q.step(r))
+	return sepBy1(s, nil, (*pstate).orderTerm, (*pstate).comma)
 }
 
 // logicFilter is field <* delimiter, opExpr with logic values.
@@ -1240,25 +1166,9 @@ func (s *pstate) logicTree() (Logic, res) {
 	}
 	if ok {
 		s.depth++
-		var c Logic
 		var cr res
-		c, cr = s.logicTree()
+		l.Children, cr = sepBy1(s, nil, (*pstate).logicTree, (*pstate).lexemeComma)
 		ok = q.step(cr)
-		if ok {
-			l.Children = append(l.Children, c)
-			mr := s.many(func() res {
-				iq := seq{s: s}
-				ok := iq.step(s.lexemeChar(','))
-				if ok {
-					c, r := s.logicTree()
-					if ok = iq.step(r); ok {
-						l.Children = append(l.Children, c)
-					}
-				}
-				return iq.done(ok)
-			})
-			ok = q.step(mr)
-		}
 		s.depth--
 	}
 	if ok {
@@ -1267,26 +1177,12 @@ func (s *pstate) logicTree() (Logic, res) {
 	return l, s.or(r, q.done(ok))
 }
 
-// treePath is fieldName `sepBy1` delimiter, then an optional JSON path.
+// treePath is fieldName `sepBy1` delimiter, then an optional JSON path: the
+// embed path (nil for a plain column) and the field.
 func (s *pstate) treePath() ([]string, Field, res) {
 	q := seq{s: s}
-	name, r := s.fieldName()
-	if !q.step(r) {
-		return nil, Field{}, q.done(false)
-	}
-	var names []string
-	r = s.many(func() res {
-		iq := seq{s: s}
-		ok := iq.step(s.delimiter())
-		if ok {
-			n, r := s.fieldName()
-			if ok = iq.step(r); ok {
-				names = append(names, name)
-				name = n
-			}
-		}
-		return iq.done(ok)
-	})
+	var buf [4]string
+	names, r := sepBy1(s, buf[:0], (*pstate).fieldName, (*pstate).delimiter)
 	if !q.step(r) {
 		return nil, Field{}, q.done(false)
 	}
@@ -1294,27 +1190,11 @@ func (s *pstate) treePath() ([]string, Field, res) {
 	if !q.step(r) {
 		return nil, Field{}, q.done(false)
 	}
-	return names, Field{Name: name, JSON: path}, q.done(true)
+	last := len(names) - 1
+	return append([]string(nil), names[:last]...), Field{Name: names[last], JSON: path}, q.done(true)
 }
 
 // columns is fieldName `sepBy1` lexeme (char ',').
 func (s *pstate) columns() ([]string, res) {
-	q := seq{s: s}
-	name, r := s.fieldName()
-	if !q.step(r) {
-		return nil, q.done(false)
-	}
-	cols := []string{name}
-	r = s.many(func() res {
-		iq := seq{s: s}
-		ok := iq.step(s.lexemeChar(','))
-		if ok {
-			n, r := s.fieldName()
-			if ok = iq.step(r); ok {
-				cols = append(cols, n)
-			}
-		}
-		return iq.done(ok)
-	})
-	return cols, q.done(q.step(r))
+	return sepBy1(s, nil, (*pstate).fieldName, (*pstate).lexemeComma)
 }

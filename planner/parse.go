@@ -32,7 +32,17 @@ func ParseQuery(rawQuery string) (*Query, error) {
 // an error they are unspecified. The Query holds substrings of rawQuery.
 func ParseQueryInto(q *Query, rawQuery string) error {
 	*q = Query{Limit: -1, Params: q.Params[:0], Filters: q.Filters[:0], Select: q.Select[:0],
-		Order: q.Order[:0], Ranges: q.Ranges[:0]}
+		Order: q.Order[:0], Ranges: q.Ranges[:0], CallArgs: q.CallArgs[:0]}
+	return q.parse(rawQuery, true)
+}
+
+// ParseCallQueryInto is ParseQueryInto for a function called with GET or
+// HEAD: as in PostgREST, a parameter whose value does not start like a
+// filter (op.value) is an argument of the function (Query.CallArgs), not
+// a filter.
+func ParseCallQueryInto(q *Query, rawQuery string) error {
+	*q = Query{Limit: -1, Params: q.Params[:0], Filters: q.Filters[:0], Select: q.Select[:0],
+		Order: q.Order[:0], Ranges: q.Ranges[:0], CallArgs: q.CallArgs[:0], callRead: true}
 	return q.parse(rawQuery, true)
 }
 
@@ -169,6 +179,19 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 		if fast {
 			e, ok = fastOpExpr(p.Value)
 		}
+		if !ok && q.callRead {
+			// PostgREST's pOpExpr <|> pure (NoOpExpr v): a value that
+			// fails before consuming anything is an argument.
+			s := st.get()
+			*s = pstate{in: p.Value}
+			var r res
+			e, r = s.opExpr(false)
+			if !r.ok && !r.consumed {
+				q.CallArgs = append(q.CallArgs, Param{Key: field.Name, Value: p.Value, HasValue: true})
+				continue
+			}
+			ok = r.ok
+		}
 		if !ok {
 			s := st.get()
 			if err := run(s, p.Value, "filter", p.Value, func() res {
@@ -281,9 +304,7 @@ func parseLogicParam(s *pstate, key, value string) (LogicParam, error) {
 	var names []string
 	if err := run(s, key, "logic path", key, func() res {
 		var r res
-		var last string
-		names, last, r = s.logicPath()
-		names = append(names, last)
+		names, r = s.logicPath()
 		return r
 	}); err != nil {
 		return LogicParam{}, err
@@ -313,27 +334,9 @@ func parseLogicParam(s *pstate, key, value string) (LogicParam, error) {
 	return LogicParam{Path: path, Tree: tree}, err
 }
 
-// logicPath is fieldName `sepBy1` delimiter; it returns the init and the last.
-func (s *pstate) logicPath() ([]string, string, res) {
-	q := seq{s: s}
-	name, r := s.fieldName()
-	if !q.step(r) {
-		return nil, "", q.done(false)
-	}
-	var names []string
-	r = s.many(func() res {
-		iq := seq{s: s}
-		ok := iq.step(s.delimiter())
-		if ok {
-			n, r := s.fieldName()
-			if ok = iq.step(r); ok {
-				names = append(names, name)
-				name = n
-			}
-		}
-		return iq.done(ok)
-	})
-	return names, name, q.done(q.step(r))
+// logicPath is fieldName `sepBy1` delimiter.
+func (s *pstate) logicPath() ([]string, res) {
+	return sepBy1(s, nil, (*pstate).fieldName, (*pstate).delimiter)
 }
 
 // nnRange is a range of row numbers [lo, hi] (hi = +inf when inf).

@@ -76,8 +76,6 @@ const maxDepth = 256
 
 var okEmpty = res{ok: true}
 
-func (s *pstate) eof() bool { return s.pos >= len(s.in) }
-
 func (s *pstate) peek() (rune, int) {
 	if s.pos >= len(s.in) {
 		return -1, 0
@@ -176,24 +174,13 @@ func (s *pstate) unexpectedToken(expect string) res {
 	}
 	var tok string
 	if s.pos < len(s.in) {
-		r, n := utf8.DecodeRuneInString(s.in[s.pos:])
-		_ = n
+		r, _ := utf8.DecodeRuneInString(s.in[s.pos:])
 		tok = hsShowString(string(r))
 	}
 	if expect == "" {
 		return res{err: perr{pos: s.pos, msgs: []pmsg{{msgSysUnexpect, tok}}}}
 	}
 	return res{err: perr{pos: s.pos, msgs: []pmsg{{msgSysUnexpect, tok}, {msgExpect, expect}}}}
-}
-
-// satisfy consumes one character accepted by pred (no label).
-func (s *pstate) satisfy(pred func(rune) bool) (rune, res) {
-	c, n := s.peek()
-	if n == 0 || !pred(c) {
-		return 0, s.unexpectedToken("")
-	}
-	s.pos += n
-	return c, res{ok: true, consumed: true, err: perr{pos: s.pos}}
 }
 
 // char is Parsec's char: one given ASCII character, labelled with its show.
@@ -335,6 +322,43 @@ func (s *pstate) many(step func() res) res {
 		r.consumed = consumed
 		return r
 	}
+}
+
+// sepBy1 is Parsec's item `sepBy1` sep, that is item, then many (sep >>
+// item): it appends the items to dst. sep must consume when it succeeds. A
+// separator that succeeds followed by an item that fails is a consuming
+// failure of the whole list. item and sep are method expressions such as
+// (*pstate).fieldName: a bound method value s.fieldName would add a wrapper
+// call to every use.
+func sepBy1[T any](s *pstate, dst []T, item func(*pstate) (T, res), sep func(*pstate) res) ([]T, res) {
+	q := seq{s: s}
+	x, r := item(s)
+	if !q.step(r) {
+		return dst, q.done(false)
+	}
+	dst = append(dst, x)
+	r = s.many(func() res {
+		iq := seq{s: s}
+		ok := iq.step(sep(s))
+		if ok {
+			x, r := item(s)
+			if ok = iq.step(r); ok {
+				dst = append(dst, x)
+			}
+		}
+		return iq.done(ok)
+	})
+	return dst, q.done(q.step(r))
+}
+
+// sepBy is Parsec's item `sepBy` sep: sepBy1, or no items when the first
+// item fails without consuming.
+func sepBy[T any](s *pstate, dst []T, item func(*pstate) (T, res), sep func(*pstate) res) ([]T, res) {
+	dst, r := sepBy1(s, dst, item, sep)
+	if !r.ok && !r.consumed {
+		r.ok = true
+	}
+	return dst, r
 }
 
 // ws is many (oneOf " \t").

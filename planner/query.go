@@ -34,6 +34,12 @@ type Query struct {
 
 	// Params are all decoded parameters in URL order, duplicates kept.
 	Params []Param
+
+	// CallArgs are the arguments of a function called with GET or HEAD
+	// (ParseCallQueryInto): the parameters that are not filters, keyed by
+	// their field name, in URL order, duplicates kept.
+	CallArgs []Param
+	callRead bool
 }
 
 // Param is one decoded key=value pair. HasValue is false for a bare "key".
@@ -147,8 +153,7 @@ var opNames = [...]string{"eq", "gte", "gt", "lte", "lt", "like", "ilike", "matc
 
 func (o Op) String() string { return opNames[o] }
 
-func (o Op) quantifiable() bool { return o <= OpIMatch }
-func (o Op) isFts() bool        { return o >= OpFts }
+func (o Op) isFts() bool { return o >= OpFts }
 
 // Quant is the (any)/(all) modifier of eq, gt, like, ... .
 type Quant uint8
@@ -247,14 +252,4 @@ type RangeParam struct {
 	Offset    int64
 	HasLimit  bool
 	HasOffset bool
-}
-
-// hasEmbeds reports whether the select tree contains an embed or spread.
-func (q *Query) hasEmbeds() bool {
-	for i := range q.Select {
-		if q.Select[i].Kind != SelectField {
-			return true
-		}
-	}
-	return false
 }

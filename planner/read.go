@@ -3,48 +3,26 @@ package planner
 import (
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/sqltext"
 )
 
-// ReadOptions are the settings a read plan depends on besides the query.
-type ReadOptions struct {
-	// Schema is the exposed schema the request targets.
-	Schema string
-	// MaxRows caps the number of rows (db-max-rows); 0 means no cap.
-	MaxRows int64
-	// Head builds no body (HEAD requests).
-	Head bool
-	// Count is the Prefer: count mode; Body the media type's rendering
-	// (see envelope.go).
-	Count Count
-	Body  Body
-	// Handler is the media type handler of BodyHandler.
-	Handler *cache.MediaHandler
-	// LegacyTargetNames lets filters, orders and limits name an aliased
-	// embed by its relation (url-use-legacy-target-names).
-	LegacyTargetNames bool
-}
-
-// Statement is one SQL statement and its arguments (see Plan.AppendArgs
-// for their form and lifetime).
-type Statement struct {
-	SQL  string
-	Args [][]byte
-}
-
-// Plan is the SQL text for one request shape plus what is needed to bind
-// the values of any query of that shape. A Plan is immutable and safe for
-// concurrent use; it stays valid as long as the schema cache it was built
-// from (column types decide to_jsonb and to_tsvector wrapping).
+// Plan is the SQL text for one request shape plus the program that binds
+// the values of any request of that shape (Bind). A Plan is immutable and
+// safe for concurrent use; it stays valid as long as the schema cache it
+// was built from (column types decide to_jsonb and to_tsvector wrapping).
+// It keeps no memory of the request it was planned from.
 type Plan struct {
 	SQL     string
+	args    []bindStep
 	maxRows int64
-	limit   bool  // the statement ends its source query with LIMIT/OFFSET
-	tree    *node // the resolved select tree (embeds)
+	// ReadOnly says the statement runs in a read-only transaction.
+	ReadOnly bool
+	// Void says the plan calls a function returning void: the response
+	// has no body (204).
+	Void bool
 	// Warning is the text of the Warning header the response carries
 	// (without the "299 agent" prefix), empty for none: PostgREST's
 	// deprecation notice when a filter, order or limit named an aliased
@@ -53,121 +31,134 @@ type Plan struct {
 	envelope
 }
 
-// PlanRead plans a GET/HEAD on the table or view target of o.Schema.
-// It is NewReadPlan followed by AppendArgs.
-func PlanRead(q *Query, s *cache.Schema, target string, o ReadOptions) (*Statement, error) {
-	p, err := NewReadPlan(q, s, target, o)
-	if err != nil {
-		return nil, err
-	}
-	args, _ := p.AppendArgs(nil, nil, q)
-	return &Statement{SQL: p.SQL, Args: args}, nil
-}
-
-// NewReadPlan resolves q against the schema cache and builds the SQL text.
-// Queries with equal AppendReadKey keys get equal plans, so a plan can be
-// cached under that key and reused with AppendArgs.
+// New plans request r: it resolves r's target and query against the
+// schema cache and builds the SQL text, the action's source wrapped in the
+// envelope. Requests with equal AppendKey keys get equal plans, so a plan
+// can be cached under that key and reused with Bind.
 //
 // Unknown columns are not rejected here: like PostgREST, the statement
 // names them and PostgreSQL answers 42703 ("column films.foo does not
 // exist"), which the server maps to 400.
-func NewReadPlan(q *Query, s *cache.Schema, target string, o ReadOptions) (*Plan, error) {
-	var rel *cache.Relation
-	if s != nil {
-		rel = s.Relation(o.Schema, target)
+func New(r *Request, s *cache.Schema) (*Plan, error) {
+	if !Plans(r.Action) {
+		return nil, apierr.NotImplemented("the " + r.Action.String() + " action is not available yet")
 	}
-	if rel == nil {
-		return nil, apierr.TableNotFound(o.Schema, target, suggestTable(s, o.Schema, target))
+	if r.Action == ActionCall {
+		return newCall(r, s) // call.go
 	}
-	tree, err := planTree(q, s, rel, o.Schema, o.LegacyTargetNames)
+	rel, err := Relation(s, r.Schema, r.Target)
 	if err != nil {
 		return nil, err
 	}
-	b := builder{rel: rel, buf: make([]byte, 0, 512), tree: tree}
-	b.read(q, o)
-	return &Plan{SQL: string(b.buf), maxRows: o.MaxRows, limit: q.HasRange || o.MaxRows > 0, tree: tree,
-		Warning: legacyWarning(tree), envelope: b.env}, nil
+	q := r.Query
+	if r.Action == ActionUpsert {
+		if err := checkPut(q, rel); err != nil {
+			return nil, err
+		}
+	}
+	tree, err := planTree(q, s, rel, r.Schema, r.LegacyTargetNames)
+	if err != nil {
+		return nil, err
+	}
+	b := builder{rel: rel, buf: make([]byte, 0, 512), tree: tree, slots: newSlotIndex(q)}
+	sources[r.Action](&b, r)
+	b.envelope(r)
+	if b.err != nil {
+		return nil, b.err
+	}
+	return &Plan{SQL: string(b.buf), args: b.prog, maxRows: r.MaxRows, ReadOnly: !r.Action.isWrite(),
+		Warning: strings.Clone(legacyWarning(tree)), envelope: b.env}, nil
 }
 
-// AppendReadKey appends the plan cache key of a read: the query's shape
-// plus everything else NewReadPlan depends on. The caller must also drop
-// cached plans when the schema cache is replaced.
-func AppendReadKey(dst []byte, q *Query, target string, o ReadOptions) []byte {
-	dst = append(dst, 'R')
-	if o.Head {
-		dst = append(dst, 'H')
+// Relation finds the table or view target of schema, or returns
+// PostgREST's PGRST205 with the closest name as a hint.
+func Relation(s *cache.Schema, schema, target string) (*cache.Relation, error) {
+	var rel *cache.Relation
+	if s != nil {
+		rel = s.Relation(schema, target)
 	}
-	dst = appendKeyStr(dst, o.Schema)
-	dst = appendKeyStr(dst, target)
-	dst = strconv.AppendInt(dst, o.MaxRows, 10)
-	dst = appendEnvelopeKey(dst, o)
-	if o.LegacyTargetNames {
-		dst = append(dst, 'L')
+	if rel == nil {
+		return nil, apierr.TableNotFound(schema, target, suggestTable(s, schema, target))
 	}
-	dst = append(dst, ';')
-	return q.ShapeKey(dst)
+	return rel, nil
 }
 
-// builder appends SQL text and collects the arguments in bind order.
+// builder appends SQL text and records the bind program of its
+// placeholders (bind.go).
 type builder struct {
-	buf  []byte
-	args args
-	rel  *cache.Relation
-	env  envelope // filled by envelope()
+	buf   []byte
+	prog  []bindStep
+	slots *slotIndex
+	err   error // a value outside the query's slots: a planner bug
+	rel   *cache.Relation
+	env   envelope // filled by envelope()
 	// tree is the resolved select tree; cur the level being written, whose
 	// relation is rel and whose columns are qualified by alias (the
 	// schema-qualified name of rel when empty: the root).
 	tree  *node
 	cur   *node
 	alias string
-	// dry builders only collect arguments (AppendArgs of the embeds'
-	// joins and of the count query).
-	dry bool
+	// call is the resolved call of a call's plan (call.go), else nil.
+	call *callPlan
 }
 
-// param adds the argument s and returns its placeholder number.
-func (b *builder) param(s string) int {
-	b.args.str(s)
-	return len(b.args.vals)
+// bind adds a placeholder's bind step and returns its number.
+func (b *builder) bind(kind slotKind, slot int32, ok bool) int {
+	if !ok && b.err == nil {
+		b.err = apierr.PlannerInternal("a bind parameter outside the query")
+	}
+	b.prog = append(b.prog, bindStep{kind: kind, slot: slot})
+	return len(b.prog)
 }
 
-// limitParams adds the arguments of LIMIT l (ALL when l < 0) OFFSET off
-// and appends their placeholders.
-func (b *builder) limitParams(l, off int64) {
-	b.str(" LIMIT ")
-	b.args.limit(l)
-	b.ph(len(b.args.vals))
-	b.str(" OFFSET ")
-	b.args.num(off)
-	b.ph(len(b.args.vals))
+// keyParam adds the argument of a JSON path key of the query.
+func (b *builder) keyParam(st *JSONStep) int {
+	i, ok := b.slots.keys[st]
+	return b.bind(bindKey, i, ok)
+}
+
+// langParam adds the argument of an fts filter's language.
+func (b *builder) langParam(e *OpExpr) int {
+	i, ok := b.slots.exprs[e]
+	return b.bind(bindLang, i, ok)
 }
 
 // filterParam adds the argument of e's operand and returns its placeholder
 // number. e has one (its operator is not "is").
 func (b *builder) filterParam(e *OpExpr) int {
-	b.args.filter(e)
-	return len(b.args.vals)
+	i, ok := b.slots.exprs[e]
+	return b.bind(bindOperand, i, ok)
+}
+
+// limitParams appends the placeholders of the top-level LIMIT and OFFSET.
+func (b *builder) limitParams() {
+	b.str(" LIMIT ")
+	b.ph(b.bind(bindLimit, 0, true))
+	b.str(" OFFSET ")
+	b.ph(b.bind(bindOffset, 0, true))
+}
+
+// embedLimitParams appends the placeholders of the LIMIT and OFFSET of an
+// embed whose range parameter is r (nil for none).
+func (b *builder) embedLimitParams(r *RangeParam) {
+	i, ok := int32(-1), true
+	if r != nil {
+		i, ok = b.slots.ranges[r]
+	}
+	b.str(" LIMIT ")
+	b.ph(b.bind(bindEmbedLimit, i, ok))
+	b.str(" OFFSET ")
+	b.ph(b.bind(bindEmbedOffset, i, ok))
 }
 
 func (b *builder) ph(n int) {
-	if b.dry {
-		return
-	}
 	b.buf = append(b.buf, '$')
 	b.buf = strconv.AppendInt(b.buf, int64(n), 10)
 }
 
-func (b *builder) str(s string) {
-	if !b.dry {
-		b.buf = append(b.buf, s...)
-	}
-}
+func (b *builder) str(s string) { b.buf = append(b.buf, s...) }
 
-func (b *builder) ident(s string) {
-	if !b.dry {
-		b.buf = sqltext.AppendIdent(b.buf, s)
-	}
-}
+func (b *builder) ident(s string) { b.buf = sqltext.AppendIdent(b.buf, s) }
 
 func (b *builder) qualified() {
 	if b.alias != "" {
@@ -233,28 +224,23 @@ func (b *builder) nodeConditions(q *Query, n *node, where func()) {
 	}
 }
 
-func (b *builder) read(q *Query, o ReadOptions) {
-	if b.tree == nil {
-		t, err := planTree(q, nil, b.rel, o.Schema, o.LegacyTargetNames)
-		if err != nil {
-			t = rootNode(b.rel)
-		}
-		b.tree = t
-	}
+// readSource appends the source of a read: the relation's rows that the
+// filters select, with the select list, embeds, order and range.
+func (b *builder) readSource(r *Request) {
+	q := r.Query
 	root := b.tree
 	b.cur = root
 	b.str("WITH pgrst_source AS (SELECT ")
 	b.selectList(q, q.Select, root)
 	b.str(" FROM ")
 	b.qualified()
-	b.joins(q, q.Select, root, o.MaxRows)
+	b.joins(q, q.Select, root, r.MaxRows)
 	where := b.whereClause()
 	b.nodeConditions(q, root, where)
 	b.orderBy(q, root)
-	if q.HasRange || o.MaxRows > 0 {
-		b.limitParams(limitOffset(q, o.MaxRows))
+	if q.HasRange || r.MaxRows > 0 {
+		b.limitParams()
 	}
-	b.envelope(q, o)
 }
 
 // limitOffset are the LIMIT and OFFSET arguments: the requested limit
@@ -293,9 +279,7 @@ func (b *builder) selectItem(it *SelectItem) {
 	}
 	if it.Cast != "" {
 		b.str(" AS ")
-		if !b.dry {
-			b.buf = appendCastType(b.buf, it.Cast)
-		}
+		b.buf = appendCastType(b.buf, it.Cast)
 		b.str(")")
 	}
 	alias := outputName(it)
@@ -400,7 +384,7 @@ func (b *builder) filter(f *Filter) {
 	if e.Op.isFts() {
 		// The language is bound first, whatever its place in the text.
 		if e.HasLang {
-			lang = b.param(e.Lang)
+			lang = b.langParam(e)
 		}
 		// A column of another type goes through to_tsvector. An unknown
 		// name is left as is, as in PostgREST: PostgreSQL resolves a
@@ -521,153 +505,6 @@ func (b *builder) orderTerm(t *OrderTerm) {
 	b.orderSuffix(t)
 }
 
-// AppendArgs appends the arguments of q for this plan to dst, in
-// placeholder order, and returns the extended slice and scratch. q must
-// have the shape the plan was built for (equal AppendReadKey keys).
-//
-// The arguments are in PostgreSQL's text format, to be sent with an
-// unspecified type so that PostgreSQL infers each type from the statement
-// and parses the text: a nil slice is NULL, an empty non-nil slice the
-// empty string. Most alias q's strings without copying (in the server,
-// the request's memory); the computed ones (limits, LIKE patterns,
-// in-lists) are appended to scratch, which the caller reuses from call to
-// call. So the arguments are valid, and must not be modified, only while
-// q's strings and scratch are unchanged: send them, then drop them. With
-// reused dst and scratch a repeated query shape binds without allocating.
-//
-// AppendArgs walks q in the order the builder numbered the placeholders:
-// select JSON keys, the embeds' joins (bindJoins), root filters (fts
-// language, JSON keys, operand), logic trees, order JSON keys, limit,
-// offset, then the count query's (bindEnvelope).
-func (p *Plan) AppendArgs(dst [][]byte, scratch []byte, q *Query) ([][]byte, []byte) {
-	a := args{vals: dst, buf: scratch}
-	for i := range q.Select {
-		a.keys(q.Select[i].Field.JSON)
-	}
-	root := p.tree
-	if len(root.children) > 0 {
-		p.bindJoins(&a, q)
-	}
-	for _, i := range root.filters {
-		a.filterArgs(&q.Filters[i])
-	}
-	for _, i := range root.logic {
-		a.logicArgs(&q.Logic[i].Tree)
-	}
-	if root.order >= 0 {
-		terms := q.Order[root.order].Terms
-		for i := range terms {
-			a.keys(terms[i].Field.JSON)
-		}
-	}
-	if p.limit {
-		l, off := limitOffset(q, p.maxRows)
-		a.limit(l)
-		a.num(off)
-	}
-	p.bindEnvelope(&a, q)
-	return a.vals, a.buf
-}
-
-// args collects a statement's arguments in the form AppendArgs describes.
-type args struct {
-	vals [][]byte
-	buf  []byte // the computed values' text
-}
-
-// emptyText is the empty string as an argument (a nil slice is NULL).
-var emptyText = []byte{}
-
-// str appends s without copying it.
-func (a *args) str(s string) {
-	if s == "" {
-		a.vals = append(a.vals, emptyText)
-		return
-	}
-	a.vals = append(a.vals, unsafe.Slice(unsafe.StringData(s), len(s)))
-}
-
-// limit appends the argument of LIMIT n: NULL (LIMIT ALL) when n < 0.
-func (a *args) limit(n int64) {
-	if n < 0 {
-		a.vals = append(a.vals, nil)
-		return
-	}
-	a.num(n)
-}
-
-// num appends n in decimal.
-func (a *args) num(n int64) {
-	start := len(a.buf)
-	a.buf = strconv.AppendInt(a.buf, n, 10)
-	a.computed(start)
-}
-
-// computed appends a.buf[start:] as an argument. The full slice expression
-// keeps an append to one value from overwriting the next; a value stays
-// valid when a.buf grows into a new array.
-func (a *args) computed(start int) {
-	end := len(a.buf)
-	if start == end {
-		a.vals = append(a.vals, emptyText)
-		return
-	}
-	a.vals = append(a.vals, a.buf[start:end:end])
-}
-
-// filter appends the argument of e's operand: the in-list as an array
-// literal, a LIKE pattern with '*' as '%', else the value. Operator "is"
-// has none.
-func (a *args) filter(e *OpExpr) {
-	switch e.Op {
-	case OpIs:
-	case OpIn:
-		start := len(a.buf)
-		a.buf = appendInList(a.buf, e.List)
-		a.computed(start)
-	case OpLike, OpILike:
-		if strings.IndexByte(e.Value, '*') < 0 {
-			a.str(e.Value)
-			return
-		}
-		start := len(a.buf)
-		for i := 0; i < len(e.Value); i++ {
-			if c := e.Value[i]; c == '*' {
-				a.buf = append(a.buf, '%')
-			} else {
-				a.buf = append(a.buf, c)
-			}
-		}
-		a.computed(start)
-	default:
-		a.str(e.Value)
-	}
-}
-
-func (a *args) keys(path []JSONStep) {
-	for _, st := range path {
-		a.str(st.Key)
-	}
-}
-
-func (a *args) filterArgs(f *Filter) {
-	if f.Expr.Op.isFts() && f.Expr.HasLang {
-		a.str(f.Expr.Lang)
-	}
-	a.keys(f.Field.JSON)
-	a.filter(&f.Expr)
-}
-
-func (a *args) logicArgs(l *Logic) {
-	if l.Leaf != nil {
-		a.filterArgs(l.Leaf)
-		return
-	}
-	for i := range l.Children {
-		a.logicArgs(&l.Children[i])
-	}
-}
-
 // orderSuffix appends an order term's direction and nulls placement.
 func (b *builder) orderSuffix(t *OrderTerm) {
 	switch t.Dir {
@@ -686,13 +523,14 @@ func (b *builder) orderSuffix(t *OrderTerm) {
 
 // jsonPath appends the -> / ->> steps of a JSON path, each key a parameter.
 func (b *builder) jsonPath(steps []JSONStep) {
-	for _, st := range steps {
+	for i := range steps {
+		st := &steps[i]
 		if st.Text {
 			b.str("->>")
 		} else {
 			b.str("->")
 		}
-		b.ph(b.param(st.Key))
+		b.ph(b.keyParam(st))
 		if st.Index {
 			b.str("::int")
 		}

@@ -236,43 +236,60 @@ func TestReadHostile(t *testing.T) {
 	}
 }
 
-// Bind must number the arguments exactly as the SQL builder does.
-func TestBindMatchesBuilder(t *testing.T) {
-	queries := append([]string{}, benchQuery)
-	for _, c := range parseErrorCases {
-		queries = append(queries, c.query)
+// A plan binds any query of its shape: planned from one query and bound
+// with another of the same key, it gives the other's own arguments, and
+// one per placeholder.
+func TestBindOtherQuery(t *testing.T) {
+	pairs := [][2]string{
+		{benchQuery, strings.NewReplacer("1990", "2001", "desc", "desc", "10", "77").Replace(benchQuery)},
+		{"select=a:data->a->>b,data->0,meta->>k::int&id=in.(1,2)&data->>x=eq.3&or=(id.eq.1,and(year.gt.2,title.fts(english).x))&order=data->a.desc&limit=3&offset=1",
+			"select=a:data->a->>b,data->0,meta->>k::int&id=in.(7)&data->>y=eq.9&or=(id.eq.5,and(year.gt.6,title.fts(french).z))&order=data->q.desc&limit=30&offset=10"},
+		{"title=fts(english).cat&search=wfts(simple).dog&data->>x=fts(simple).y&tags=cs.{a}&title=not.ilike(any).{a*}&id=is.null",
+			"title=fts(german).kat&search=wfts(english).hund&data->>z=fts(french).w&tags=cs.{b,c}&title=not.ilike(any).{*b}&id=is.null"},
+		{"select=title,roles(character)&roles.character=in.(a,b)&roles.limit=1000&roles.offset=2&title=ilike.x*&limit=123456",
+			"select=title,roles(character)&roles.character=in.(c)&roles.limit=5&roles.offset=0&title=ilike.*y&limit=1"},
 	}
-	queries = append(queries,
-		"select=a:data->a->>b,data->0,meta->>k::int&id=in.(1,2)&data->>x=eq.3&or=(id.eq.1,and(year.gt.2,title.fts(english).x))&order=data->a.desc&limit=3&offset=1",
-		"title=fts(english).cat&search=wfts(simple).dog&data->>x=fts(simple).y&tags=cs.{a}&title=not.ilike(any).{a*}&id=is.null",
-	)
-	for _, qs := range queries {
-		q, err := ParseQuery(qs)
-		if err != nil {
-			continue
-		}
-		for _, o := range []ReadOptions{{Schema: "test"}, {Schema: "test", MaxRows: 7, Head: true}} {
-			b := builder{rel: testSchema().Relation("test", "films")}
-			p, err := NewReadPlan(q, testSchema(), "films", o)
+	opts := []ReadOptions{{Schema: "test"}, {Schema: "test", MaxRows: 7, Head: true, Count: CountExact}, {Schema: "test", Count: CountPlanned}}
+	for _, pair := range pairs {
+		a, b := mustParse(t, pair[0]), mustParse(t, pair[1])
+		for _, o := range opts {
+			ka, kb := AppendReadKey(nil, a, "films", o), AppendReadKey(nil, b, "films", o)
+			if string(ka) != string(kb) {
+				t.Fatalf("%s / %s: keys differ", pair[0], pair[1])
+			}
+			pa, err := NewReadPlan(a, embedSchema(), "films", o)
 			if err != nil {
-				continue
+				t.Fatalf("%s: %v", pair[0], err)
 			}
-			b.read(q, o)
-			if got := bindArgs(p, q); !sameArgs(got, anyArgs(b.args.vals)) {
-				t.Errorf("%s: Bind %q, builder %q", qs, got, anyArgs(b.args.vals))
+			pb, err := NewReadPlan(b, embedSchema(), "films", o)
+			if err != nil {
+				t.Fatalf("%s: %v", pair[1], err)
 			}
-			if n := strings.Count(p.SQL, "$"); n < len(b.args.vals) {
-				t.Errorf("%s: %d placeholders for %d args", qs, n, len(b.args.vals))
+			if pa.SQL != pb.SQL {
+				t.Fatalf("%s / %s: same key, different SQL", pair[0], pair[1])
+			}
+			got, want := bindArgs(pa, b), bindArgs(pb, b)
+			if !sameArgs(got, want) {
+				t.Errorf("%s: bound with another query %q, want %q", pair[1], got, want)
+			}
+			if reflect.DeepEqual(got, bindArgs(pa, a)) {
+				t.Errorf("%s: the values did not change", pair[1])
+			}
+			if n := maxPlaceholder(pa.SQL); len(got) != n {
+				t.Errorf("%s: %d arguments for %d placeholders", pair[1], len(got), n)
+			}
+			if got, want := explainArgs(pa, b), explainArgs(pb, b); !sameArgs(got, want) {
+				t.Errorf("%s: explain bound with another query %q, want %q", pair[1], got, want)
 			}
 		}
 	}
 }
 
-// AppendArgs into reused slices gives what it gives into fresh ones, for
+// Bind into reused Args gives what it gives into fresh ones, for
 // one query after another; computed values (limits, LIKE patterns,
 // in-lists) survive the scratch buffer's growth; NULL and the empty string
 // stay apart.
-func TestAppendArgsReuse(t *testing.T) {
+func TestBindReuse(t *testing.T) {
 	s := embedSchema()
 	queries := append([]string{
 		benchQuery,
@@ -280,8 +297,7 @@ func TestAppendArgsReuse(t *testing.T) {
 		"select=title,roles(character)&roles.character=in.(a,b,\"c,d\")&roles.limit=1000&title=ilike.x*&limit=123456",
 		"id=in.()&title=eq.&limit=0",
 	}, embedQueries...)
-	var args [][]byte
-	var scratch []byte
+	var a Args
 	for _, o := range []ReadOptions{{Schema: "test"}, {Schema: "test", MaxRows: 7, Count: CountExact}, {Schema: "test", Count: CountPlanned}} {
 		for _, qs := range queries {
 			q := mustParse(t, qs)
@@ -289,12 +305,12 @@ func TestAppendArgsReuse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", qs, err)
 			}
-			args, scratch = p.AppendArgs(args[:0], scratch[:0], q)
-			if got, want := anyArgs(args), bindArgs(p, q); !sameArgs(got, want) {
+			p.Bind(&a, &Request{Query: q})
+			if got, want := anyArgs(a.Vals), bindArgs(p, q); !sameArgs(got, want) {
 				t.Errorf("%s %+v: reused %q, fresh %q", qs, o, got, want)
 			}
-			args, scratch = p.AppendExplainArgs(args[:0], scratch[:0], q)
-			if got, want := anyArgs(args), explainArgs(p, q); !sameArgs(got, want) {
+			p.BindExplain(&a, &Request{Query: q})
+			if got, want := anyArgs(a.Vals), explainArgs(p, q); !sameArgs(got, want) {
 				t.Errorf("%s %+v: reused explain %q, fresh %q", qs, o, got, want)
 			}
 		}
@@ -305,7 +321,9 @@ func TestAppendArgsReuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args, _ = p.AppendArgs(nil, nil, q)
+	a = Args{}
+	p.Bind(&a, &Request{Query: q})
+	args := a.Vals
 	if len(args) != 3 || args[0] == nil || len(args[0]) != 0 || args[1] != nil || string(args[2]) != "5" {
 		t.Errorf("args %q (nil: %v %v)", args, args[0] == nil, args[1] == nil)
 	}
@@ -316,7 +334,7 @@ func TestAppendArgsReuse(t *testing.T) {
 
 // Binding a cached plan allocates nothing once the caller's slices have
 // grown, embeds and count queries included.
-func TestAppendArgsAllocations(t *testing.T) {
+func TestBindAllocations(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		t.Skip("allocation counts are inflated under -race")
 	}
@@ -332,11 +350,11 @@ func TestAppendArgsAllocations(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", qs, err)
 		}
-		var args, explain [][]byte
-		var scratch []byte
+		var args, explain Args
+		r := &Request{Query: q}
 		bind := func() {
-			args, scratch = p.AppendArgs(args[:0], scratch[:0], q)
-			explain, scratch = p.AppendExplainArgs(explain[:0], scratch, q)
+			p.Bind(&args, r)
+			p.BindExplain(&explain, r)
 		}
 		bind()
 		if n := testing.AllocsPerRun(100, bind); n != 0 {

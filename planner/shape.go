@@ -49,6 +49,12 @@ func (q *Query) ShapeKey(dst []byte) []byte {
 	dst = appendKeyPath(dst, q.Columns)
 	dst = append(dst, keyBool(q.HasOnConflict))
 	dst = appendKeyPath(dst, q.OnConflict)
+	// A call's argument names (their values are bound), in URL order: the
+	// plan binds each by its position.
+	dst = appendKeyCount(dst, len(q.CallArgs))
+	for i := range q.CallArgs {
+		dst = appendKeyStr(dst, q.CallArgs[i].Key)
+	}
 	return dst
 }
 
@@ -123,3 +129,5 @@ func appendLogicKey(dst []byte, l *Logic) []byte {
 	}
 	return dst
 }
+
+func appendKeyInt(dst []byte, n int64) []byte { return binary.AppendVarint(dst, n) }

@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"net"
 	"testing"
-	"time"
-	"unsafe"
 
 	"github.com/valyala/fasthttp"
 
@@ -16,15 +14,15 @@ import (
 
 // The request path before the database allocates nothing of its own once
 // the exchange has warmed up: routing, authentication (token cache hit),
-// parsing into the reused Query, the plan-cache key, binding the
-// arguments and the settings with the legacy per-name GUCs. (pgx and
-// fasthttp are measured by the handler benchmarks.)
+// parsing into the reused Query, Prefer and Accept, the plan-cache key,
+// binding the arguments and the settings with the legacy per-name GUCs
+// (prepare). (pgx and fasthttp are measured by the handler benchmarks.)
 func TestRequestPathAllocations(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		t.Skip("allocation counts are inflated under -race")
 	}
 	s := newTestServer(t)
-	rt := s.opts.Load()
+	rt := *s.opts.Load()
 	rt.LegacyGUCs = true
 	var req fasthttp.Request
 	req.SetRequestURI("/todos?select=id,task&id=eq.1&order=id.desc&limit=5")
@@ -32,35 +30,16 @@ func TestRequestPathAllocations(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+hs256Token(`{"role":"web_anon","sub":"alice"}`))
 	req.Header.Set("X-Custom", `a "quoted" value`)
 	req.Header.Set("Cookie", "session=abc; other=1")
+	req.Header.Set("Prefer", "count=exact, timezone=UTC")
+	req.Header.Set("Accept", "application/json")
 	var ctx fasthttp.RequestCtx
 	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, nil)
 	x := new(exchange)
-	o := planner.ReadOptions{Schema: "api"}
 	step := func() {
 		x.reset()
-		tb, _, err := route(ctx.Path())
-		if err != nil {
+		if _, _, err := s.prepare(&ctx, x, &rt); err != nil {
 			t.Fatal(err)
 		}
-		if string(tb) != x.target {
-			x.target = string(tb)
-		}
-		res, aerr := rt.Auth.Authenticate(ctx.Request.Header.Peek("Authorization"), time.Now())
-		if aerr != nil {
-			t.Fatal(aerr)
-		}
-		x.auth = res
-		x.rawQuery = ctx.URI().QueryString()
-		if err := planner.ParseQueryInto(&x.q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
-			t.Fatal(err)
-		}
-		plan, err := s.readPlan(x, &x.q, s.Schema(), x.target, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x.req.Params, x.args = plan.AppendArgs(x.req.Params, x.args, &x.q)
-		x.set("transaction_read_only", "on")
-		s.fillSettings(&ctx, x, rt, ctx.Method(), rt.searchPath)
 	}
 	step()
 	if n, _ := x.req.Settings(); len(n) < 12 {
@@ -73,50 +52,52 @@ func TestRequestPathAllocations(t *testing.T) {
 
 // The planner side of a plan-cache hit allocates nothing once the
 // exchange has warmed up: parsing into the reused Query, the plan-cache key
-// and lookup (readPlan), and binding the arguments of the statement and of
-// the count estimate into the exchange's slices, computed arguments
-// (limits, LIKE patterns) included. (Embeds, in-lists and logic trees are
-// left out: the parser allocates their children, lists and trees; their
-// binding alone is checked in planner's TestAppendArgsAllocations.)
+// and lookup, and binding the arguments of the statement and of the count
+// estimate into the exchange's Args, computed arguments (limits, LIKE
+// patterns) included. (Embeds, in-lists and logic trees are left out: the
+// parser allocates their children, lists and trees; their binding alone
+// is checked in planner's TestBindAllocations.)
 func TestPlanCacheHitAllocations(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		t.Skip("allocation counts are inflated under -race")
 	}
 	s := newTestServer(t)
 	for _, c := range []struct {
-		query string
-		o     planner.ReadOptions
+		query   string
+		maxRows int64
+		prefer  string
 	}{
-		{"id=eq.4", planner.ReadOptions{Schema: "api"}},
-		{"select=id,task,done&done=is.false&due=lt.2030-01-01&order=due.desc&limit=50", planner.ReadOptions{Schema: "api"}},
-		{"select=id,task&id=gt.123&order=id.asc&limit=1000&offset=20000", planner.ReadOptions{Schema: "api", MaxRows: 500}},
-		{"task=like.*a*&task=not.ilike.*b&limit=10", planner.ReadOptions{Schema: "api", Count: planner.CountExact}},
-		{"task=neq.x&offset=3", planner.ReadOptions{Schema: "api", MaxRows: 100, Count: planner.CountEstimated}},
-		{"id=gte.2", planner.ReadOptions{Schema: "api", Count: planner.CountPlanned}},
+		{"id=eq.4", 0, ""},
+		{"select=id,task,done&done=is.false&due=lt.2030-01-01&order=due.desc&limit=50", 0, ""},
+		{"select=id,task&id=gt.123&order=id.asc&limit=1000&offset=20000", 500, ""},
+		{"task=like.*a*&task=not.ilike.*b&limit=10", 0, "count=exact"},
+		{"task=neq.x&offset=3", 100, "count=estimated"},
+		{"id=gte.2", 0, "count=planned"},
 	} {
+		rt := *s.opts.Load()
+		rt.MaxRows = c.maxRows
+		var req fasthttp.Request
+		req.SetRequestURI("/todos?" + c.query)
+		if c.prefer != "" {
+			req.Header.Set("Prefer", c.prefer)
+		}
+		var ctx fasthttp.RequestCtx
+		ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, nil)
 		x := new(exchange)
-		raw := []byte(c.query) // as fasthttp's request memory
 		var params []string
+		var plan *planner.Plan
 		step := func() {
 			x.reset()
-			x.rawQuery = raw
-			if err := planner.ParseQueryInto(&x.q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
+			var err error
+			if plan, _, err = s.prepare(&ctx, x, &rt); err != nil {
 				t.Fatal(err)
-			}
-			plan, err := s.readPlan(x, &x.q, s.Schema(), "todos", c.o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			x.req.Params, x.args = plan.AppendArgs(x.req.Params, x.args, &x.q)
-			if plan.Count.NeedsExplain() {
-				x.req.ExplainParams, x.args = plan.AppendExplainArgs(x.req.ExplainParams, x.args, &x.q)
 			}
 		}
 		step()
 		for _, p := range x.req.Params {
 			params = append(params, string(p))
 		}
-		if len(params) == 0 || (c.o.Count.NeedsExplain() != (len(x.req.ExplainParams) > 0)) {
+		if len(params) == 0 || (plan.Count.NeedsExplain() != (len(x.req.ExplainParams) > 0)) {
 			t.Fatalf("%s: params %q, explain %q", c.query, params, x.req.ExplainParams)
 		}
 		if n := testing.AllocsPerRun(100, step); n != 0 {

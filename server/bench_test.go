@@ -25,7 +25,10 @@ import (
 // two filters, an order and a limit.
 const benchQuery = "select=id,title,year,rating&language=eq.English&year=lt.1960&order=year.desc&limit=50"
 
-var benchOpts = planner.ReadOptions{Schema: "api"}
+// benchRequest is a read of films with query q.
+func benchRequest(q *planner.Query) *planner.Request {
+	return &planner.Request{Action: planner.ActionRead, Schema: "api", Target: "films", Query: q}
+}
 
 func benchSchema(b *testing.B) *cache.Schema {
 	b.Helper()
@@ -59,9 +62,10 @@ func BenchmarkParseURL(b *testing.B) {
 func BenchmarkShapeKey(b *testing.B) {
 	q := mustParseQuery(b, benchQuery)
 	key := make([]byte, 0, 256)
+	r := benchRequest(q)
 	b.ReportAllocs()
 	for b.Loop() {
-		key = planner.AppendReadKey(key[:0], q, "films", benchOpts)
+		key = planner.AppendKey(key[:0], r)
 	}
 }
 
@@ -69,10 +73,10 @@ func BenchmarkShapeKey(b *testing.B) {
 // plan-cache miss costs.
 func BenchmarkPlanCold(b *testing.B) {
 	sc := benchSchema(b)
-	q := mustParseQuery(b, benchQuery)
+	r := benchRequest(mustParseQuery(b, benchQuery))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := planner.NewReadPlan(q, sc, "films", benchOpts); err != nil {
+		if _, err := planner.New(r, sc); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -85,25 +89,25 @@ func BenchmarkPlanCacheHit(b *testing.B) {
 	sc := benchSchema(b)
 	plans := cache.NewBounded[*planner.Plan](4096)
 	q := mustParseQuery(b, benchQuery)
-	key := planner.AppendReadKey(nil, q, "films", benchOpts)
-	p, err := planner.NewReadPlan(q, sc, "films", benchOpts)
+	r := benchRequest(q)
+	key := planner.AppendKey(nil, r)
+	p, err := planner.New(r, sc)
 	if err != nil {
 		b.Fatal(err)
 	}
 	plans.Put(string(key), p)
-	var args [][]byte
-	var scratch []byte
+	var args planner.Args
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := planner.ParseQueryInto(q, benchQuery); err != nil {
 			b.Fatal(err)
 		}
-		key = planner.AppendReadKey(key[:0], q, "films", benchOpts)
+		key = planner.AppendKey(key[:0], r)
 		p, ok := plans.Get(unsafe.String(unsafe.SliceData(key), len(key))) // as the server looks it up
 		if !ok {
 			b.Fatal("plan-cache miss")
 		}
-		args, scratch = p.AppendArgs(args[:0], scratch[:0], q)
+		p.Bind(&args, r)
 	}
 }
 

@@ -33,7 +33,6 @@ type corsPolicy struct {
 }
 
 var (
-	hdrOrigin           = []byte("Origin")
 	hdrAllowOrigin      = []byte("Access-Control-Allow-Origin")
 	hdrAllowCredentials = []byte("Access-Control-Allow-Credentials")
 	hdrExposeHeaders    = []byte("Access-Control-Expose-Headers")

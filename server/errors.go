@@ -29,6 +29,9 @@ func toAPIError(err error, authed bool) *apierr.Error {
 		return ae
 	}
 	var de *wire.DBError
+	if errors.As(err, &de) && de.Code == "PGRST" {
+		return raisedError(de)
+	}
 	if errors.As(err, &de) {
 		e := &apierr.Error{Status: statusOfSQLState(de.Code, de.Message, authed), Code: de.Code,
 			Message: de.Message, Details: de.Detail, Hint: de.Hint}
@@ -118,6 +121,10 @@ func writeError(ctx *fasthttp.RequestCtx, e *apierr.Error) {
 	}
 	if e.RetryAfter != "" {
 		ctx.Response.Header.Set("Retry-After", e.RetryAfter)
+	}
+	e.EachHeader(func(name, value string) { ctx.Response.Header.Set(name, value) })
+	if e.StatusText != "" {
+		ctx.Response.Header.SetStatusMessage([]byte(e.StatusText))
 	}
 	buf := make([]byte, 0, 128+len(e.Message)+len(e.Details)+len(e.DetailsJSON)+len(e.Hint))
 	ctx.Response.BodyWriter().Write(appendErrorBody(buf, e))

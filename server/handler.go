@@ -9,49 +9,56 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/server/payload"
 	"github.com/pgrst/pgrst/wire"
 )
 
 // exchange is the per-request scratch space, reused through a sync.Pool.
+// Everything in it that aliases the request (q's strings, pr.Prefer's
+// bytes, the arguments) is valid only while the handler runs.
 type exchange struct {
-	req wire.Request
-	buf []byte // request.headers / request.cookies JSON
-	key []byte // plan cache key
+	route route
 	// target is the last request's target: a repeated path reuses the
 	// string instead of allocating it again.
-	target string
-	// q is the parsed query string; its strings alias the request's
-	// memory (rawQuery), so nothing may keep them past the request.
-	q        planner.Query
-	rawQuery []byte
-	auth     auth.Result
-	rd       readState // the read path's scratch (range.go)
-	// args holds the computed statement arguments (limits, patterns,
-	// in-lists) that req.Params and req.ExplainParams point into; the
-	// others alias rawQuery (planner.Plan.AppendArgs).
-	args []byte
+	target    string
+	rawQuery  []byte
+	q         planner.Query
+	pr        planner.Request // what the planner plans from
+	auth      auth.Result
+	accept    []accepted
+	media     readMedia // the negotiated media type
+	byProfile bool      // the response names the schema in Content-Profile
+	key       []byte    // plan cache key
+	req       wire.Request
+	args      planner.Args    // req.Params
+	explain   planner.Args    // req.ExplainParams
+	res       result          // what the response needs of the result row
+	payload   payload.Payload // a write's or a call's body
+	buf       []byte          // request.headers / request.cookies JSON, header values
+	order     []int           // Content-Location parameter order
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
 
 func (x *exchange) reset() {
 	x.req.ResetSettings()
+	x.req.Tx = wire.Tx{}
 	x.req.PreRequest = ""
+	x.req.Check = ""
 	x.req.SQL = ""
-	x.req.Params = x.req.Params[:0]
+	x.req.Params = nil
 	x.req.Explain = ""
-	x.req.ExplainParams = x.req.ExplainParams[:0]
-	x.args = x.args[:0]
+	x.req.ExplainParams = nil
 	x.buf = x.buf[:0]
 	x.rawQuery = nil
 	x.auth = auth.Result{}
+	x.res.reset()
+	x.payload.Reset()
+	x.pr.Payload = planner.Payload{}
 }
-
-func (x *exchange) set(name, value string) { x.req.Set(name, value) }
 
 // Handle is the whole request pipeline: route, authenticate, plan, run,
 // respond. Each stage returns an error that becomes PostgREST's error body.
@@ -69,10 +76,6 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	authed, err := s.serve(ctx, x, rt)
 	if err != nil {
 		writeError(ctx, toAPIError(err, authed))
-	} else if len(ctx.Response.Header.Peek("Vary")) == 0 {
-		// As PostgREST, on every response but errors, unless the
-		// database set its own (response.headers).
-		ctx.Response.Header.Set("Vary", "Accept, Prefer, Range")
 	}
 	if cors && !bytes.Equal(ctx.Method(), []byte("OPTIONS")) {
 		addCORSHeaders(&ctx.Response.Header, allowOrigin, creds)
@@ -84,27 +87,41 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 
 // serve runs a request under one configuration, rt, loaded once by
 // Handle: a reload in between never mixes two configurations.
-func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime) (authed bool, err error) {
-	method := ctx.Method()
-	head := bytes.Equal(method, []byte("HEAD"))
-	get := bytes.Equal(method, []byte("GET"))
-	options := bytes.Equal(method, []byte("OPTIONS"))
-	if !head && !get && !options {
-		return false, apierr.UnsupportedMethod(string(method))
+func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (authed bool, err error) {
+	plan, authed, err := s.prepare(ctx, x, rt)
+	if err != nil || plan == nil {
+		return authed, err
 	}
-
-	tb, isRPC, err := route(ctx.Path())
+	// Not the RequestCtx: pgx would watch it with a goroutine per request,
+	// and it races with the server's shutdown. wire bounds the wait for a
+	// connection itself, and PostgreSQL's statement_timeout the rest.
+	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
+		if err := x.res.read(ctx, plan, r, x.pr.Head); err != nil {
+			return err
+		}
+		return checkResult(x)
+	})
 	if err != nil {
-		return false, err
+		return authed, err
 	}
-	if string(tb) != x.target {
-		x.target = string(tb)
-	}
-	target := x.target
+	return authed, s.respond(ctx, x, plan, rt)
+}
 
+// prepare does everything before the database: it routes, authenticates,
+// parses, negotiates, plans, and fills x.req with the settings, the
+// transaction's mode and the bound statement. A nil plan with a nil error
+// means the response is complete (OPTIONS).
+func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (plan *planner.Plan, authed bool, err error) {
+	rq, err := routeOf(ctx.Method(), ctx.Path())
+	if err != nil {
+		return nil, false, err
+	}
+	if string(rq.target) != x.target {
+		x.target = string(rq.target)
+	}
 	res, aerr := rt.Auth.Authenticate(ctx.Request.Header.Peek("Authorization"), time.Now())
 	if aerr != nil {
-		return false, aerr
+		return nil, false, aerr
 	}
 	x.auth = res
 	// As in PostgREST, a request counts as authenticated (42501 → 403, not
@@ -113,150 +130,111 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime) (auth
 
 	sc := s.schema.Load()
 	if sc == nil {
-		return authed, errNoSchemaCache
+		return nil, authed, errNoSchemaCache
 	}
-	schema, byProfile, err := profile(ctx.Request.Header.Peek("Accept-Profile"), rt.Schemas)
+	schema, byProfile, err := profile(ctx.Request.Header.Peek(rq.profileHeader()), rt.Schemas)
 	if err != nil {
-		return authed, err
+		return nil, authed, err
 	}
-	if isRPC {
-		return authed, apierr.NotImplemented("functions (/rpc) are not available yet")
-	}
-	if options {
-		return authed, writeOptions(ctx, sc, schema, target)
-	}
-	if target == "" {
-		return authed, apierr.NotImplemented("the root endpoint (OpenAPI) is not available yet")
+	x.byProfile = byProfile
+	pr := &x.pr
+	*pr = planner.Request{Action: rq.action, Head: rq.head, Schema: schema, Target: x.target,
+		Query: &x.q, Prefer: pr.Prefer, MaxRows: rt.MaxRows, LegacyTargetNames: rt.LegacyTargetNames}
+	switch {
+	case rq.action == planner.ActionOptions && rq.rpc:
+		return nil, authed, respondCallOptions(ctx, sc, schema, x.target) // call.go
+	case rq.action == planner.ActionOptions:
+		return nil, authed, s.respondOptions(ctx, sc, schema, x.target)
+	case !planner.Plans(rq.action):
+		return nil, authed, rq.unavailable(ctx.Method())
 	}
 
 	x.rawQuery = ctx.URI().QueryString()
 	q := &x.q
-	if err := planner.ParseQueryInto(q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
-		return authed, err
+	parse := planner.ParseQueryInto
+	if rq.action == planner.ActionCall && !rq.post {
+		parse = planner.ParseCallQueryInto // arguments in the query
 	}
-	if get {
+	if err := parse(q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
+		return nil, authed, err
+	}
+	if (rq.action == planner.ActionRead || rq.action == planner.ActionCall) && !rq.head && !rq.post {
 		if err := applyRangeHeader(q, ctx.Request.Header.Peek("Range")); err != nil {
-			return authed, err
+			return nil, authed, err
 		}
 	}
-	rd := &x.rd
-	parsePrefer(&ctx.Request.Header, &rd.prefs)
-	rd.accept = parseRequestAccept(rd.accept[:0], &ctx.Request.Header)
-	media, acceptable := negotiateRead(rd.accept, q, sc.Relation(schema, target))
-	rd.media = media
-	plan, err := s.readPlan(x, q, sc, target, planner.ReadOptions{
-		Schema: schema, MaxRows: rt.MaxRows, Head: head, Count: rd.prefs.count, Body: media.body, Handler: media.handler,
-		LegacyTargetNames: rt.LegacyTargetNames})
+	pr.Prefer.Reset()
+	ctx.Request.Header.VisitAll(func(k, v []byte) {
+		if bytes.EqualFold(k, []byte("Prefer")) {
+			pr.Prefer.Add(v)
+		}
+	})
+	if !rt.txOverride {
+		pr.Prefer.Tx = planner.TxUnset // not honoured, so not echoed
+	}
+	if a := rq.action; a == planner.ActionInsert || a == planner.ActionUpdate || a == planner.ActionUpsert {
+		if err := x.readPayload(ctx); err != nil {
+			return nil, authed, err
+		}
+	}
+	if rq.action == planner.ActionCall {
+		if err := x.readCall(ctx, rq.post); err != nil { // call.go
+			return nil, authed, err
+		}
+	}
+	x.accept = parseRequestAccept(x.accept[:0], &ctx.Request.Header)
+	var acceptable bool
+	x.media, acceptable = negotiateRead(x.accept, q, targetRelation(sc, schema, x.target, rq.rpc))
+	pr.Media = planner.Media{Body: x.media.body, Handler: x.media.handler}
+	plan, err = s.plan(x, sc)
 	if err != nil {
-		return authed, err
+		return nil, authed, err
 	}
 	if !acceptable {
-		return authed, errMediaType(rd.accept)
+		return nil, authed, errMediaType(x.accept)
 	}
-	if err := rd.prefs.strictError(); err != nil {
-		return authed, err
+	if err := pr.Prefer.StrictError(); err != nil {
+		return nil, authed, err
 	}
 
-	// Reads run in a read-only transaction (default isolation, read committed).
-	x.set("transaction_read_only", "on")
+	x.req.Tx = wire.Tx{ReadOnly: plan.ReadOnly}
+	if !plan.ReadOnly {
+		x.req.Tx.Rollback = pr.Prefer.Tx == planner.TxRollback || rt.txRollback && pr.Prefer.Tx != planner.TxCommit
+		x.req.Check = writeCheck(pr)
+	}
 	searchPath := rt.searchPath
 	if schema != firstOr(rt.Schemas, "public") {
 		searchPath = quoteIdentList(nil, schema, rt.ExtraSearchPath)
 	}
-	s.fillSettings(ctx, x, rt, method, searchPath)
-	if rd.prefs.hasTimezone {
-		x.req.SetBytes([]byte("timezone"), rd.prefs.timezone)
+	s.fillSettings(ctx, x, rt, ctx.Method(), searchPath)
+	if pr.Prefer.HasTimezone {
+		x.req.SetBytes([]byte("timezone"), pr.Prefer.Timezone)
 	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
-	x.req.Params, x.args = plan.AppendArgs(x.req.Params, x.args, q)
+	plan.Bind(&x.args, pr)
+	x.req.Params = x.args.Vals
 	if plan.Count.NeedsExplain() {
 		// The row estimate comes from EXPLAIN of the count query, in
 		// the same pipeline: still one round trip.
 		x.req.Explain = plan.ExplainSQL
-		x.req.ExplainParams, x.args = plan.AppendExplainArgs(x.req.ExplainParams, x.args, q)
+		plan.BindExplain(&x.explain, pr)
+		x.req.ExplainParams = x.explain.Vals
 	}
-	// Not the RequestCtx: pgx would watch it with a goroutine per request,
-	// and it races with the server's shutdown. wire bounds the wait for a
-	// connection itself, and PostgreSQL's statement_timeout the rest.
-	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
-		if err := readRow(ctx, rd, plan, r, head); err != nil {
-			return err
-		}
-		applyEstimate(rd, plan, r.Explain)
-		return nil
-	})
-	if err != nil {
-		return authed, err
-	}
-	writeReadHeaders(ctx, rd, q, target, schema, byProfile)
-	if plan.Warning != "" {
-		// PostgREST's warn-agent is "PostgRESTv<version>"; ours names pgrst.
-		ctx.Response.Header.Set("Warning", "299 pgrstv"+rt.Version+` "`+plan.Warning+`"`)
-	}
-	return authed, nil
+	return plan, authed, nil
 }
 
-// applyEstimate completes count=planned and count=estimated with the
-// planner's row estimate: planned always takes it; estimated takes it when
-// the exact count stopped at db-max-rows and the estimate is larger.
-func applyEstimate(rd *readState, plan *planner.Plan, explain []byte) {
-	switch {
-	case plan.Count == planner.CountPlanned:
-	case plan.Count == planner.CountEstimated && rd.hasTotal && plan.CappedByMaxRows(rd.total):
-	default:
-		return
-	}
-	n, ok := planRows(explain)
-	if !ok {
-		return
-	}
-	if plan.Count == planner.CountPlanned || !rd.hasTotal || n > rd.total {
-		rd.total, rd.hasTotal = n, true
-	}
-}
-
-// readPlan returns the cached plan of q's shape, planning it on a miss.
-func (s *Server) readPlan(x *exchange, q *planner.Query, sc *cache.Schema, target string, o planner.ReadOptions) (*planner.Plan, error) {
-	x.key = planner.AppendReadKey(x.key[:0], q, target, o)
+// plan returns the cached plan of x.pr's shape, planning it on a miss.
+// A plan keeps nothing of the request's memory, so it is cached as built.
+func (s *Server) plan(x *exchange, sc *cache.Schema) (*planner.Plan, error) {
+	x.key = planner.AppendKey(x.key[:0], &x.pr)
 	if p, ok := s.plans.Get(unsafe.String(unsafe.SliceData(x.key), len(x.key))); ok && p.schema == sc {
 		return p.plan, nil
 	}
-	if x.rawQuery != nil {
-		// The cached plan must not keep strings that alias the request
-		// (serve): plan from a copy of the query string, parsed again,
-		// with the Range header's effect taken over.
-		oq, err := planner.ParseQuery(string(x.rawQuery))
-		if err != nil {
-			return nil, err
-		}
-		oq.Offset, oq.Limit, oq.HasRange = q.Offset, q.Limit, q.HasRange
-		q = oq
-	}
-	p, err := planner.NewReadPlan(q, sc, target, o)
+	p, err := planner.New(&x.pr, sc)
 	if err != nil {
 		return nil, err
 	}
 	s.plans.Put(string(x.key), cachedPlan{plan: p, schema: sc})
 	return p, nil
-}
-
-// route splits the path into the target relation and whether it is a
-// function call. "/" is the root endpoint (empty target). The target
-// aliases path.
-func route(path []byte) (target []byte, rpc bool, err error) {
-	p := bytes.TrimPrefix(path, []byte("/"))
-	if len(p) == 0 {
-		return nil, false, nil
-	}
-	if rest, ok := bytes.CutPrefix(p, []byte("rpc/")); ok {
-		if len(rest) == 0 || bytes.IndexByte(rest, '/') >= 0 {
-			return nil, false, errInvalidPath
-		}
-		return rest, true, nil
-	}
-	if bytes.IndexByte(p, '/') >= 0 {
-		return nil, false, errInvalidPath
-	}
-	return p, false, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ import (
 const testSecret = "reallyreallyreallyreallyverysafe"
 
 func TestMain(m *testing.M) {
-	pgtest.Main(m, sql.MustRead("demo.sql"), sql.MustRead("test_fixture.sql"), sql.MustRead("test_embed.sql"))
+	pgtest.Main(m, sql.MustRead("demo.sql"), sql.MustRead("test_fixture.sql"), sql.MustRead("test_embed.sql"), sql.MustRead("test_write.sql"), sql.MustRead("test_call.sql"))
 }
 
 // testServer is a pgrst server on a free port against the shared cluster.
@@ -131,7 +132,17 @@ type response struct {
 // do sends a request; headers alternate name, value.
 func (s *testServer) do(t testing.TB, method, path string, headers ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+path, nil)
+	return s.send(t, method, path, "", headers...)
+}
+
+// send sends a request with a body (none when empty).
+func (s *testServer) send(t testing.TB, method, path, body string, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}

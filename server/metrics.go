@@ -35,15 +35,6 @@ func (st *serverStats) retire(v *auth.Verifier) {
 	st.jwtMisses.Add(m)
 }
 
-// RequestCounts returns the number of responses by status class
-// (index 1 to 5: 1xx to 5xx).
-func (s *Server) RequestCounts() (byClass [6]uint64) {
-	for i := range byClass {
-		byClass[i] = s.stats.byClass[i].Load()
-	}
-	return byClass
-}
-
 // appendMetrics appends the Prometheus text exposition of the server's
 // metrics: PostgREST's names first, then pgrst's own.
 func (s *Server) appendMetrics(b []byte, cs control.Stats) []byte {

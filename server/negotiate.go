@@ -64,12 +64,15 @@ func parseRequestAccept(dst []accepted, h *fasthttp.RequestHeader) []accepted {
 	return parseAccept(dst, v)
 }
 
+// anyMediaName is the name of a missing Accept header's */*; read only.
+var anyMediaName = []byte("*/*")
+
 // parseAccept appends the entries of an Accept header to dst in the order
 // a server should consider them: by quality, then specificity, then as
 // sent. A missing header is */*.
 func parseAccept(dst []accepted, h []byte) []accepted {
 	if len(h) == 0 {
-		return append(dst, accepted{mediaType: mediaType{kind: mtAny, name: []byte("*/*")}, q: 1})
+		return append(dst, accepted{mediaType: mediaType{kind: mtAny, name: anyMediaName}, q: 1})
 	}
 	for len(h) > 0 {
 		var part []byte
@@ -79,8 +82,8 @@ func parseAccept(dst []accepted, h []byte) []accepted {
 			part, h = h, nil
 		}
 		// Spaces are dropped; everything from ";q=" on is the quality.
-		s := part
-		if bytes.IndexByte(part, ' ') >= 0 {
+		s := bytes.TrimSpace(part)
+		if bytes.IndexByte(s, ' ') >= 0 {
 			s = make([]byte, 0, len(part))
 			for _, c := range part {
 				if c != ' ' {

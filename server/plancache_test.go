@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
 	"github.com/pgrst/pgrst/wire"
@@ -34,6 +35,14 @@ func newTestServer(t testing.TB) *Server {
 	return s
 }
 
+// readPlan plans a read of q on target through the plan cache, as
+// prepare does.
+func (s *Server) readPlan(x *exchange, q *planner.Query, sc *cache.Schema, target string, count planner.Count) (*planner.Plan, error) {
+	x.pr = planner.Request{Action: planner.ActionRead, Schema: "api", Target: target, Query: q,
+		Prefer: planner.Preferences{Count: count}}
+	return s.plan(x, sc)
+}
+
 // The plan cache holds at most its bound, however many shapes come by.
 func TestPlanCacheBounded(t *testing.T) {
 	s := newTestServer(t)
@@ -44,7 +53,7 @@ func TestPlanCacheBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.readPlan(x, q, sc, "todos", planner.ReadOptions{Schema: "api"}); err != nil {
+		if _, err := s.readPlan(x, q, sc, "todos", planner.CountNone); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,7 +87,7 @@ func BenchmarkPlanCache(b *testing.B) {
 		}
 		queries[i] = q
 	}
-	o := planner.ReadOptions{Schema: "api", Count: planner.CountExact}
+	o := planner.CountExact
 	for _, mode := range []string{"hot", "cold"} {
 		b.Run("plan/"+mode, func(b *testing.B) {
 			x := new(exchange)
@@ -133,7 +142,7 @@ func TestPlanCacheHotAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := planner.ReadOptions{Schema: "api"}
+	o := planner.CountNone
 	x := new(exchange)
 	hot := testing.AllocsPerRun(100, func() { s.readPlan(x, q, sc, "todos", o) })
 	cold := testing.AllocsPerRun(100, func() { s.plans.Clear(); s.readPlan(x, q, sc, "todos", o) })

@@ -119,6 +119,13 @@ func TestReadErrors(t *testing.T) {
 	}
 	expectError(t, s.get(t, "/todos/1"), 404, "PGRST125")
 	expectError(t, s.do(t, "TRACE", "/todos"), 405, "PGRST117")
+	// Routing answers what does not exist before any planning.
+	body = expectError(t, s.do(t, "PATCH", "/rpc/f"), 405, "PGRST101")
+	if body["message"] != "Cannot use the PATCH method on RPC" {
+		t.Errorf("message %v", body["message"])
+	}
+	expectError(t, s.do(t, "DELETE", "/"), 405, "PGRST117")
+	expectError(t, s.get(t, "/rpc/a/b"), 404, "PGRST125")
 	// A value of the wrong type is PostgreSQL's error, relayed with its SQLSTATE.
 	expectError(t, s.get(t, "/todos?id=eq.notanumber"), 400, "22P02")
 }

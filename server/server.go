@@ -1,11 +1,9 @@
-// Package server is pgrst's HTTP side: it reads a request, authenticates it,
-// asks the planner for the statement, runs it through wire and writes
-// PostgreSQL's bytes back.
 package server
 
 import (
 	"context"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -41,24 +39,29 @@ type Options struct {
 	// and limits may name an aliased embed by its relation (with a
 	// Warning header).
 	LegacyTargetNames bool
+	// TxEnd is db-tx-end: commit (the default), rollback, or either with
+	// -allow-override (Prefer: tx=commit|rollback decides).
+	TxEnd string
 	// CORSAllowedOrigins is server-cors-allowed-origins: the accepted
 	// origins, comma separated; empty accepts any origin (cors.go).
 	CORSAllowedOrigins string
 }
 
-// runtime is Options with the parts derived once per configuration.
-type runtime struct {
+// runConfig is Options with the parts derived once per configuration.
+type runConfig struct {
 	Options
 	searchPath    string // quoted identifier list
 	preRequestSQL string
 	cors          corsPolicy
+	// From TxEnd: writes roll back by default; Prefer: tx= may override.
+	txRollback, txOverride bool
 }
 
 // Server serves the API.
 type Server struct {
 	pool   *wire.Pool
 	log    zerolog.Logger
-	opts   atomic.Pointer[runtime]
+	opts   atomic.Pointer[runConfig]
 	schema atomic.Pointer[cache.Schema]
 	// plans maps a request's shape to its plan. A plan is only valid for
 	// the schema cache it was built from: entries of an older one are
@@ -104,12 +107,14 @@ func (s *Server) SetOptions(o Options) {
 	if old := s.opts.Load(); old != nil && old.Auth != o.Auth {
 		s.stats.retire(old.Auth) // keep its JWT cache counts (metrics.go)
 	}
-	rt := &runtime{Options: o}
+	rt := &runConfig{Options: o}
 	rt.searchPath = quoteIdentList(nil, firstOr(o.Schemas, "public"), o.ExtraSearchPath)
 	if o.PreRequest != "" {
 		rt.preRequestSQL = "select " + sqltext.QuoteQualified(o.PreRequest) + "()"
 	}
 	rt.cors = newCORSPolicy(o.CORSAllowedOrigins)
+	rt.txRollback = strings.HasPrefix(o.TxEnd, "rollback")
+	rt.txOverride = strings.HasSuffix(o.TxEnd, "-allow-override")
 	s.opts.Store(rt)
 }
 
@@ -121,16 +126,6 @@ func (s *Server) SetSchema(sc *cache.Schema) {
 
 // Schema returns the current schema cache, nil before the first load.
 func (s *Server) Schema() *cache.Schema { return s.schema.Load() }
-
-// LoadSchema reads the catalog and publishes it.
-func (s *Server) LoadSchema(ctx context.Context) (*cache.Schema, error) {
-	sc, err := cache.Load(ctx, s.pool, s.opts.Load().Schemas)
-	if err != nil {
-		return nil, err
-	}
-	s.SetSchema(sc)
-	return sc, nil
-}
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }

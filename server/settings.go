@@ -2,13 +2,10 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
-	"strconv"
 	"unsafe"
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/sqltext"
 )
 
@@ -18,7 +15,7 @@ import (
 // searchPath is the request's schema (Accept-Profile) and the extra ones.
 // Values go straight into the request's settings buffers (x.buf is
 // scratch for the JSON documents and the legacy names): no allocation.
-func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runtime, method []byte, searchPath string) {
+func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig, method []byte, searchPath string) {
 	r := &x.req
 	r.Set("search_path", searchPath)
 	r.Set("role", x.auth.Role)
@@ -132,36 +129,4 @@ func isGUCNamePart(s []byte) bool {
 		}
 	}
 	return true
-}
-
-var (
-	errGUCHeaders = apierr.GUCHeaders()
-	errGUCStatus  = apierr.GUCStatus()
-)
-
-// applyResponseGUCs parses response.headers (a JSON array of one-key
-// objects) and response.status, set by the request's SQL.
-func applyResponseGUCs(ctx *fasthttp.RequestCtx, headers, status []byte, code *int) error {
-	if len(headers) > 0 {
-		var list []map[string]string
-		if err := json.Unmarshal(headers, &list); err != nil {
-			return errGUCHeaders
-		}
-		for _, m := range list {
-			if len(m) != 1 {
-				return errGUCHeaders
-			}
-			for k, v := range m {
-				ctx.Response.Header.Set(k, v)
-			}
-		}
-	}
-	if len(status) > 0 {
-		n, err := strconv.Atoi(string(status))
-		if err != nil || n < 100 || n > 599 {
-			return errGUCStatus
-		}
-		*code = n
-	}
-	return nil
 }

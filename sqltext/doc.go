@@ -11,7 +11,9 @@
 // literals): a quote inside the value is escaped, and NUL bytes are
 // dropped, because PostgreSQL text cannot hold them (a NUL would cut a
 // statement short on the wire, or be refused in a value). JSON strings
-// escape NUL as \u0000 instead: JSON can carry it.
+// escape NUL as \u0000 instead: JSON can carry it. The one exception is
+// AppendArrayElemKeepNUL, for wire's settings parameters, where PostgreSQL
+// refusing the NUL is wanted.
 //
 // String literals assume standard_conforming_strings = on, PostgreSQL's
 // default since 9.1 and what pgx requires: a backslash in '...' is an

@@ -47,6 +47,26 @@ func AppendArrayElem(dst []byte, s string) []byte {
 	return appendQuoted(dst, s, '"', '\\')
 }
 
+// AppendArrayElemKeepNUL is AppendArrayElem with NUL bytes kept: the one
+// exception to the package's NUL rule. wire sends the request's settings
+// (role, claims, headers, cookies) as two text[] parameters built with
+// it, so that a value holding NUL makes PostgreSQL refuse the statement
+// (invalid byte sequence 0x00) instead of a setting silently taking
+// another value than the client sent — wire's behaviour before this
+// package.
+func AppendArrayElemKeepNUL(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			dst = append(append(dst, s[start:i]...), '\\')
+			start = i
+		}
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
 // AppendArrayLiteral appends vals as an array's text form, {"a","b"},
 // every element quoted by AppendArrayElem; no values give {}.
 func AppendArrayLiteral(dst []byte, vals []string) []byte {

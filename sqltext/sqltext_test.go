@@ -81,6 +81,9 @@ func TestArray(t *testing.T) {
 	if got := string(AppendArrayElem(nil, `'"\`)); got != `"'\"\\"` {
 		t.Errorf("AppendArrayElem = %s", got)
 	}
+	if got := string(AppendArrayElemKeepNUL(nil, "a\"\\b\x00c")); got != "\"a\\\"\\\\b\x00c\"" {
+		t.Errorf("AppendArrayElemKeepNUL = %q", got)
+	}
 }
 
 // JSON strings decode back to what was written, whatever it holds.

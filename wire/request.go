@@ -26,6 +26,8 @@ const maxStatements = 512
 // as one pipeline ending in a single Sync, which PostgreSQL runs as one
 // implicit transaction: the first error rolls back everything before it.
 type Request struct {
+	// Tx is the transaction's mode.
+	Tx Tx
 	// The transaction-local settings (role, request.jwt.claims,
 	// search_path, ...), applied in order: added with Set and SetBytes,
 	// cleared with ResetSettings. They are kept as the bodies of the two
@@ -44,6 +46,11 @@ type Request struct {
 	// not after it returns; the caller keeps the slice to reuse it.
 	SQL    string
 	Params [][]byte
+	// Check, when set, is a statement run right after SQL, unnamed and
+	// without parameters, that raises an error to roll the transaction
+	// back (a write whose result breaks a condition the client set: the
+	// caller sees that in the result and answers its own error).
+	Check string
 	// Explain, when set, is a statement (an EXPLAIN) run in the same
 	// pipeline before SQL, with ExplainParams; the first column of its
 	// first row is Result.Explain.
@@ -56,23 +63,62 @@ type Request struct {
 	result  Result
 }
 
+// Tx is the mode of a request's transaction. The zero value is a
+// read-write transaction at the database's default isolation that commits.
+type Tx struct {
+	ReadOnly  bool
+	Isolation Isolation
+	// Rollback ends the transaction with ROLLBACK instead of COMMIT: the
+	// client still gets the statement's result (Prefer: tx=rollback,
+	// db-tx-end).
+	Rollback bool
+}
+
+// Isolation is a transaction isolation level.
+type Isolation uint8
+
+const (
+	IsolationDefault Isolation = iota // default_transaction_isolation
+	ReadCommitted
+	RepeatableRead
+	Serializable
+)
+
+var isolationSQL = [...]string{"", " ISOLATION LEVEL READ COMMITTED", " ISOLATION LEVEL REPEATABLE READ", " ISOLATION LEVEL SERIALIZABLE"}
+
+// explicit reports whether the transaction needs BEGIN and an explicit
+// end: a read-only transaction at the default isolation that commits is
+// the pipeline's implicit transaction, made read-only by a setting.
+func (t Tx) explicit() bool { return t.Isolation != IsolationDefault || t.Rollback }
+
+// begin is the BEGIN statement of an explicit transaction.
+func (t Tx) begin() string {
+	s := "BEGIN" + isolationSQL[t.Isolation]
+	if t.ReadOnly {
+		s += " READ ONLY"
+	}
+	return s
+}
+
 // ResetSettings removes every setting.
 func (r *Request) ResetSettings() {
 	r.names, r.values, r.nSettings = r.names[:0], r.values[:0], 0
 }
 
-// Set adds the setting name = value.
+// Set adds the setting name = value. A NUL in either is sent as it is
+// (sqltext.AppendArrayElemKeepNUL), so PostgreSQL refuses the statement
+// rather than a setting silently losing bytes.
 func (r *Request) Set(name, value string) {
 	r.sep()
-	r.names = sqltext.AppendArrayElem(r.names, name)
-	r.values = sqltext.AppendArrayElem(r.values, value)
+	r.names = sqltext.AppendArrayElemKeepNUL(r.names, name)
+	r.values = sqltext.AppendArrayElemKeepNUL(r.values, value)
 }
 
 // SetBytes is Set with byte slices; it copies them.
 func (r *Request) SetBytes(name, value []byte) {
 	r.sep()
-	r.names = sqltext.AppendArrayElem(r.names, unsafe.String(unsafe.SliceData(name), len(name)))
-	r.values = sqltext.AppendArrayElem(r.values, unsafe.String(unsafe.SliceData(value), len(value)))
+	r.names = sqltext.AppendArrayElemKeepNUL(r.names, unsafe.String(unsafe.SliceData(name), len(name)))
+	r.values = sqltext.AppendArrayElemKeepNUL(r.values, unsafe.String(unsafe.SliceData(value), len(value)))
 }
 
 func (r *Request) sep() {
@@ -97,6 +143,10 @@ type Result struct {
 	Body            []byte
 	ResponseHeaders []byte
 	ResponseStatus  []byte
+	// Location and Inserted are a write's Location pairs and the number
+	// of rows an upsert inserted (NULL for reads).
+	Location []byte
+	Inserted []byte
 	// Explain is the output of Request.Explain, nil without one.
 	Explain []byte
 }
@@ -125,6 +175,7 @@ type step struct {
 	sql     string
 	name    string
 	prepare bool // sent with its Parse: its first use on this connection
+	unnamed bool // sent with an unnamed Parse (BEGIN, COMMIT, ROLLBACK)
 }
 
 // Run executes r in one network round trip and calls fn with the result
@@ -151,9 +202,25 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 	defer c.Release()
 	st := stateOf(c.Conn().PgConn())
 
-	r.arrays = append(append(append(r.arrays[:0], '{'), r.names...), '}')
+	// A read-only implicit transaction is made so by its first setting.
+	readOnly := r.Tx.ReadOnly && !r.Tx.explicit()
+	r.arrays = append(r.arrays[:0], '{')
+	if readOnly {
+		r.arrays = append(r.arrays, `"transaction_read_only"`...)
+		if r.nSettings > 0 {
+			r.arrays = append(r.arrays, ',')
+		}
+	}
+	r.arrays = append(append(r.arrays, r.names...), '}')
 	namesEnd := len(r.arrays)
-	r.arrays = append(append(append(r.arrays, '{'), r.values...), '}')
+	r.arrays = append(r.arrays, '{')
+	if readOnly {
+		r.arrays = append(r.arrays, `"on"`...)
+		if r.nSettings > 0 {
+			r.arrays = append(r.arrays, ',')
+		}
+	}
+	r.arrays = append(append(r.arrays, r.values...), '}')
 	settingsParams := [2][]byte{r.arrays[:namesEnd], r.arrays[namesEnd:]}
 
 	for attempt := 0; ; attempt++ {
@@ -187,9 +254,19 @@ func forgetStatements(ctx context.Context, conn *pgx.Conn, st *connState) error 
 // fresh preparation of the same statements may not have: the caller may
 // retry.
 func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, fn func(*Result) error) (stale bool, err error) {
-	var steps [4]step
+	var steps [7]step
 	n := 0
 	pl := pc.StartPipeline(ctx)
+	// BEGIN and the end of an explicit transaction are unnamed statements:
+	// their text is fixed, but preparing them gains nothing.
+	sendUnnamed := func(sql string) {
+		pl.SendQueryParams(sql, nil, nil, nil, nil)
+		steps[n] = step{sql: sql, unnamed: true}
+		n++
+	}
+	if r.Tx.explicit() {
+		sendUnnamed(r.Tx.begin())
+	}
 	send := func(sql string, params [][]byte) {
 		s := step{sql: sql}
 		s.name, s.prepare = st.stmts[sql], false
@@ -212,6 +289,17 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 		send(r.Explain, r.ExplainParams)
 	}
 	send(r.SQL, r.Params)
+	mainStep := n - 1
+	if r.Check != "" {
+		sendUnnamed(r.Check)
+	}
+	if r.Tx.explicit() {
+		if r.Tx.Rollback {
+			sendUnnamed("ROLLBACK")
+		} else {
+			sendUnnamed("COMMIT")
+		}
+	}
 	if err := pl.Sync(); err != nil {
 		pl.Close()
 		return false, classify(err)
@@ -242,7 +330,7 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 			pl.Close()
 			return false, &ConnError{Err: fmt.Errorf("wire: unexpected pipeline result %T", res)}
 		}
-		if i < n-1 {
+		if i != mainStep {
 			if i == explainStep {
 				r.explain = r.explain[:0]
 				if rr.NextRow() && len(rr.Values()) > 0 {
@@ -301,14 +389,15 @@ func isStaleStatement(err error) bool {
 func (r *Request) resultOf(v [][]byte) *Result {
 	res := &r.result
 	*res = Result{}
-	fields := [...]*[]byte{&res.TotalResultSet, &res.PageTotal, &res.Body, &res.ResponseHeaders, &res.ResponseStatus}
+	fields := [...]*[]byte{&res.TotalResultSet, &res.PageTotal, &res.Body, &res.ResponseHeaders, &res.ResponseStatus,
+		&res.Location, &res.Inserted}
 	for i := 0; i < len(v) && i < len(fields); i++ {
 		*fields[i] = v[i]
 	}
 	return res
 }
 
-// splitTextArray undoes a sequence of sqltext.AppendArrayElem separated by commas.
+// splitTextArray undoes a sequence of sqltext.AppendArrayElemKeepNUL separated by commas.
 func splitTextArray(b []byte) []string {
 	var out []string
 	var cur []byte

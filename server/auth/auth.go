@@ -1,11 +1,3 @@
-// Package auth verifies the JWT of a request and chooses the database role
-// it runs as, the way PostgREST v16.2 does (Auth.hs, Auth/Jwt.hs): the
-// same checks in the same order, the same PGRST30x errors.
-//
-// A Verifier is immutable and built from one configuration: a reload of
-// jwt-secret, jwt-aud, jwt-role-claim-key, db-anon-role or
-// jwt-cache-max-entries builds a new one, which also starts an empty token
-// cache, as PostgREST resets its cache when the secret changes.
 package auth
 
 import (
@@ -15,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/server/auth/jsonpath"
 	"github.com/pgrst/pgrst/sqltext"
 )
 
@@ -70,10 +63,15 @@ type Verifier struct {
 	cache     *cache.Bounded[*entry]
 }
 
-// rolePath finds the role claim: a *jpQuery or a jsPath.
+// rolePath finds the role claim: a JSONPath or a jsPath.
 type rolePath interface {
 	first(root any) (any, bool)
 }
+
+// jsonPath is a rolePath from a JSONPath query.
+type jsonPath struct{ q *jsonpath.Query }
+
+func (p jsonPath) first(root any) (any, bool) { return p.q.First(root) }
 
 // entry is the cached outcome of a token whose signature verified: the
 // time claims, which are checked against the clock on every use, and
@@ -100,8 +98,8 @@ func New(o Options) (*Verifier, error) {
 	if strings.TrimSpace(key) == "" {
 		key = "$.role"
 	}
-	if q, err := parseJSONPath(key); err == nil {
-		v.roleKey = q
+	if q, err := jsonpath.Parse(key); err == nil {
+		v.roleKey = jsonPath{q}
 	} else if p, lerr := parseJSPath(key); lerr == nil {
 		v.roleKey = p
 	} else {

@@ -1,0 +1,324 @@
+package planner
+
+import (
+	"github.com/pgrst/pgrst/apierr"
+	"github.com/pgrst/pgrst/cache"
+)
+
+// The source of a write. The mutation is a CTE of its own, and the rows it
+// returns are shaped by the select tree as a read shapes a table's:
+//
+//	WITH pgrst_mutation AS (INSERT INTO t(a, b) SELECT ... RETURNING ...),
+//	pgrst_source AS (SELECT <select list> FROM pgrst_mutation AS "t" <embeds> <order>)
+//
+// The body is ONE bind parameter that PostgreSQL expands into rows with
+// json_to_recordset and the written columns' types:
+//
+//	FROM (SELECT $1::json AS json_data) pgrst_payload,
+//	LATERAL (SELECT "a", "b" FROM json_to_recordset(<array>) AS _("a" integer, "b" text)) pgrst_body
+//
+// An object body is one row (json_build_array wraps it), an array one row
+// per element. A mutation whose response needs no rows returns 1 for each
+// (a table the role may insert into but not read stays writable).
+
+// Payload is what the planner knows of a write's or a call's body: the
+// keys of its (first) object, which name the written columns unless
+// ?columns= does, and the body itself, bound as one parameter (bindBody).
+// A call's text, XML or binary body, its single unnamed argument, is bound
+// the same way (a bytea one in hex).
+type Payload struct {
+	Keys []string
+	// JSON is the body as JSON text (or a call's raw body); it is not part
+	// of the plan. Nil binds NULL.
+	JSON []byte
+}
+
+// isWrite reports whether a is an action that writes a table.
+func (a Action) isWrite() bool {
+	return a == ActionInsert || a == ActionUpdate || a == ActionUpsert || a == ActionDelete
+}
+
+// representation reports whether a write's response carries its rows.
+func (r *Request) representation() bool { return r.Prefer.Return == ReturnRepresentation }
+
+// writeColumns are the written columns: those of ?columns=, else the
+// body's keys, each a column of rel (else PGRST204).
+func writeColumns(r *Request, rel *cache.Relation) ([]*cache.Column, error) {
+	names := r.Payload.Keys
+	if r.Query.HasColumns {
+		names = r.Query.Columns
+	}
+	cols := make([]*cache.Column, 0, len(names))
+	for _, n := range names {
+		c := rel.Column(n)
+		if c == nil {
+			return nil, apierr.ColumnNotFound(rel.Name, n)
+		}
+		cols = append(cols, c)
+	}
+	return cols, nil
+}
+
+// writeSource appends the mutation CTE and opens pgrst_source over it.
+func (b *builder) writeSource(r *Request) {
+	q := r.Query
+	rel := b.rel
+	cols, err := writeColumns(r, rel)
+	if err != nil && r.Action != ActionDelete {
+		b.fail(err)
+		return
+	}
+	b.str("WITH pgrst_mutation AS (")
+	switch {
+	case r.Action == ActionUpdate && len(cols) == 0:
+		// An empty object updates nothing: no rows, of the table's type.
+		b.str("SELECT ")
+		b.qualified()
+		b.str(".* FROM ")
+		b.qualified()
+		b.str(" WHERE false")
+	case r.Action == ActionUpdate:
+		b.update(r, cols)
+		b.returning(r)
+	case r.Action == ActionDelete:
+		b.str("DELETE FROM ")
+		b.qualified()
+		b.rootConditions(q)
+		b.returning(r)
+	default:
+		b.insert(r, cols)
+		b.returning(r)
+	}
+	b.str("), pgrst_source AS (")
+	if !r.representation() {
+		b.str("SELECT * FROM pgrst_mutation")
+		return
+	}
+	// The returned rows are the root of the select tree, by the
+	// relation's name.
+	root := b.tree
+	b.cur = root
+	b.alias = rel.Name
+	b.str("SELECT ")
+	b.selectList(q, q.Select, root)
+	b.str(" FROM pgrst_mutation AS ")
+	b.ident(rel.Name)
+	b.joins(q, q.Select, root, r.MaxRows)
+	b.orderBy(q, root)
+	b.alias = ""
+}
+
+// rootConditions appends the WHERE clause of the root's filters and logic
+// trees (updates and deletes).
+func (b *builder) rootConditions(q *Query) {
+	b.cur = b.tree
+	b.nodeConditions(q, b.tree, b.whereClause())
+}
+
+// insert appends INSERT ... SELECT from the body, with the ON CONFLICT of
+// an upsert: PUT, or POST with resolution=merge-duplicates or
+// ignore-duplicates on on_conflict or the primary key.
+func (b *builder) insert(r *Request, cols []*cache.Column) {
+	b.str("INSERT INTO ")
+	b.qualified()
+	if len(cols) > 0 {
+		b.str("(")
+		b.columnList(cols, "")
+		b.str(")")
+	}
+	// Without columns each element inserts a row of defaults.
+	b.str(" SELECT ")
+	b.columnList(cols, "pgrst_body")
+	b.bodySource(r, cols, true)
+	conflict, resolution := b.conflict(r)
+	where := b.whereClause()
+	if resolution == ResolutionMerge {
+		// pgrst.inserted counts the rows inserted: +1 for each row
+		// offered, -1 for each that updated instead (as PostgREST).
+		where()
+		b.str("pg_catalog.set_config('pgrst.inserted', (coalesce(nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int, 0) + 1)::text, true) <> '0'")
+	}
+	if r.Action == ActionUpsert {
+		// PUT's filters (eq on each primary key column) must hold for
+		// the body's row, else nothing is written (PGRST115).
+		b.alias = "pgrst_body"
+		b.cur = b.tree
+		b.nodeConditions(r.Query, b.tree, where)
+		b.alias = ""
+	}
+	if len(conflict) == 0 || resolution == ResolutionUnset {
+		return
+	}
+	b.str(" ON CONFLICT(")
+	for i, c := range conflict {
+		if i > 0 {
+			b.str(", ")
+		}
+		b.ident(c)
+	}
+	b.str(") ")
+	if resolution == ResolutionIgnore || len(cols) == 0 {
+		b.str("DO NOTHING")
+		return
+	}
+	b.str("DO UPDATE SET ")
+	for i, c := range cols {
+		if i > 0 {
+			b.str(", ")
+		}
+		b.ident(c.Name)
+		b.str(" = EXCLUDED.")
+		b.ident(c.Name)
+	}
+	b.str(" WHERE pg_catalog.set_config('pgrst.inserted', (coalesce(nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int, 0) - 1)::text, true) <> '-1'")
+}
+
+// conflict is the conflict target and resolution of an insert: PUT merges
+// on the primary key; POST resolves per Prefer: resolution= on
+// ?on_conflict= or the primary key.
+func (b *builder) conflict(r *Request) ([]string, Resolution) {
+	if r.Action == ActionUpsert {
+		return b.rel.PrimaryKey, ResolutionMerge
+	}
+	if r.Query.HasOnConflict {
+		return r.Query.OnConflict, r.Prefer.Resolution
+	}
+	return b.rel.PrimaryKey, r.Prefer.Resolution
+}
+
+// update appends UPDATE ... SET from the body's one object.
+func (b *builder) update(r *Request, cols []*cache.Column) {
+	b.str("UPDATE ")
+	b.qualified()
+	b.str(" SET ")
+	for i, c := range cols {
+		if i > 0 {
+			b.str(", ")
+		}
+		b.ident(c.Name)
+		b.str(" = pgrst_body.")
+		b.ident(c.Name)
+	}
+	b.bodySource(r, cols, false)
+	b.rootConditions(r.Query)
+}
+
+// bodySource appends the FROM items that expand the body into rows of
+// the written columns: one per array element (many), or the one object.
+func (b *builder) bodySource(r *Request, cols []*cache.Column, many bool) {
+	b.str(" FROM (SELECT ")
+	b.ph(b.bind(bindBody, 0, true))
+	b.str("::json AS json_data) pgrst_payload, LATERAL (SELECT ")
+	b.columnList(cols, "")
+	if len(cols) == 0 {
+		b.str(" FROM json_array_elements(CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' " +
+			"THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END)) pgrst_body")
+		return
+	}
+	if many {
+		b.str(" FROM json_to_recordset(CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' " +
+			"THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END) AS _(")
+	} else {
+		b.str(" FROM json_to_record(pgrst_payload.json_data) AS _(")
+	}
+	for i, c := range cols {
+		if i > 0 {
+			b.str(", ")
+		}
+		b.ident(c.Name)
+		b.str(" ")
+		b.str(c.Type) // format_type() of the catalog, not of the request
+	}
+	b.str(")) pgrst_body")
+}
+
+// columnList appends the names of cols, each qualified by table if set.
+func (b *builder) columnList(cols []*cache.Column, table string) {
+	for i, c := range cols {
+		if i > 0 {
+			b.str(", ")
+		}
+		if table != "" {
+			b.ident(table)
+			b.str(".")
+		}
+		b.ident(c.Name)
+	}
+}
+
+// returning appends what the mutation returns: every column for a
+// representation, the primary key for a Location, else 1 per row.
+func (b *builder) returning(r *Request) {
+	switch {
+	case r.representation():
+		b.str(" RETURNING ")
+		b.qualified()
+		b.str(".*")
+	case r.Action == ActionInsert && r.Prefer.Return == ReturnHeadersOnly && len(b.rel.PrimaryKey) > 0:
+		b.str(" RETURNING ")
+		for i, k := range b.rel.PrimaryKey {
+			if i > 0 {
+				b.str(", ")
+			}
+			b.qualified()
+			b.str(".")
+			b.ident(k)
+		}
+	default:
+		b.str(" RETURNING 1")
+	}
+}
+
+// location appends the Location column of an insert with
+// return=headers-only: the primary key of the one inserted row as a JSON
+// array of [column, "eq.value"] pairs (is.null for NULL), else NULL.
+func (b *builder) location(r *Request) {
+	if r.Action != ActionInsert || r.Prefer.Return != ReturnHeadersOnly || len(b.rel.PrimaryKey) == 0 {
+		b.str("null::text")
+		return
+	}
+	b.str("CASE WHEN pg_catalog.count(_pgrst_t) = 1 THEN (SELECT json_agg(json_build_array(pgrst_k.key, " +
+		"coalesce('eq.' || pgrst_k.value, 'is.null')))::text FROM json_each_text((SELECT row_to_json(pgrst_r) " +
+		"FROM pgrst_source pgrst_r LIMIT 1)) AS pgrst_k) END")
+}
+
+// fail records the first error of planning.
+func (b *builder) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+// checkPut checks PUT's query: no limit or offset (PGRST114), and filters
+// that are eq on each primary key column, once, and nothing else
+// (PGRST105).
+func checkPut(q *Query, rel *cache.Relation) error {
+	if q.HasRange || len(q.Ranges) > 0 {
+		return apierr.PutRange()
+	}
+	if len(q.Logic) > 0 || len(q.Filters) != len(rel.PrimaryKey) || len(rel.PrimaryKey) == 0 {
+		return apierr.PutFilters()
+	}
+	for i := range q.Filters {
+		f := &q.Filters[i]
+		e := &f.Expr
+		if len(f.Path) > 0 || len(f.Field.JSON) > 0 || e.Op != OpEq || e.Not || e.Quant != QuantNone || !slicesContains(rel.PrimaryKey, f.Field.Name) {
+			return apierr.PutFilters()
+		}
+		for j := 0; j < i; j++ {
+			if q.Filters[j].Field.Name == f.Field.Name {
+				return apierr.PutFilters()
+			}
+		}
+	}
+	return nil
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

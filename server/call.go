@@ -1,0 +1,107 @@
+package server
+
+import (
+	"bytes"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/planner"
+	"github.com/pgrst/pgrst/server/payload"
+)
+
+// Calls of functions (/rpc/f): what the server reads of a call's request
+// beyond its query string, and OPTIONS on a function. The planner
+// (planner/call.go) chooses the function and builds the statement.
+
+// readCall fills x.pr.Call and x.pr.Payload from a call's request: for
+// POST, the body's media type and the body (server/payload) — a JSON or
+// CSV body's keys name the arguments, a form's fields are arguments as a
+// query string's would be, and a text, XML or binary body is the single
+// unnamed argument, bound as Payload.JSON.
+func (x *exchange) readCall(ctx *fasthttp.RequestCtx, post bool) error {
+	pr := &x.pr
+	pr.Call = planner.Call{Post: post}
+	if !post {
+		return nil
+	}
+	for _, it := range pr.Prefer.Invalid {
+		// PostgREST 5's way to pass the whole body as one json argument.
+		if string(it) == "params=single-object" {
+			pr.Call.SingleObject = true
+		}
+	}
+	var ct []byte
+	if len(ctx.Request.Header.Peek("Content-Type")) > 0 {
+		ct = ctx.Request.Header.ContentType()
+	}
+	body := ctx.PostBody()
+	media := payload.DecodeMedia(ct)
+	if media == payload.MediaOther {
+		// Only a function without arguments takes it (the planner says).
+		pr.Call.Body = planner.CallOther
+		pr.Payload.JSON = nonNil(body)
+		return nil
+	}
+	if media == payload.MediaJSON && len(bytes.TrimSpace(body)) == 0 {
+		body = nil // an empty body is no arguments
+	}
+	p := &x.payload
+	if err := p.Parse(ct, body, payload.Options{RPC: true, Columns: x.q.HasColumns}); err != nil {
+		return err
+	}
+	switch media {
+	case payload.MediaForm:
+		pr.Call.Body = planner.CallForm
+		for _, f := range p.Form {
+			pr.Query.CallArgs = append(pr.Query.CallArgs,
+				planner.Param{Key: string(f.Key), Value: string(f.Value), HasValue: true})
+		}
+	case payload.MediaText, payload.MediaXML, payload.MediaOctet:
+		pr.Call.Body = planner.CallText
+		if media == payload.MediaXML {
+			pr.Call.Body = planner.CallXML
+		} else if media == payload.MediaOctet {
+			pr.Call.Body = planner.CallOctet
+		}
+		pr.Payload.JSON = nonNil(p.Raw)
+	default: // JSON, CSV
+		pr.Call.Body = planner.CallJSON
+		pr.Call.Keys = p.Keys
+		pr.Payload = planner.Payload{Keys: p.Keys, JSON: p.JSON}
+	}
+	return nil
+}
+
+// nonNil is b, or the empty string for none: a nil argument is NULL.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// targetRelation is the relation a read's media types are negotiated
+// for: none for a function.
+func targetRelation(sc *cache.Schema, schema, target string, rpc bool) *cache.Relation {
+	if rpc {
+		return nil
+	}
+	return sc.Relation(schema, target)
+}
+
+// respondCallOptions answers OPTIONS on a function as PostgREST: a
+// volatile function takes only POST.
+func respondCallOptions(ctx *fasthttp.RequestCtx, sc *cache.Schema, schema, name string) error {
+	allow, ok := planner.FunctionAllow(sc, schema, name)
+	if !ok {
+		r := planner.Request{Action: planner.ActionCall, Schema: schema, Target: name, Query: &planner.Query{}}
+		_, err := planner.New(&r, sc)
+		return err
+	}
+	ctx.SetStatusCode(200)
+	h := &ctx.Response.Header
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Allow", allow)
+	return nil
+}

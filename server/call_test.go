@@ -1,0 +1,158 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCallGetResults(t *testing.T) {
+	s := startServer(t, nil)
+	cases := []struct{ path, want string }{
+		{"/rpc/add_them?a=1&b=2", `3`},
+		{"/rpc/hello", `"Hello, world"`},
+		{"/rpc/hello?name=you", `"Hello, you"`},
+		{"/rpc/no_args", `"no arguments"`},
+		{"/rpc/numbers?n=3", `[1,2,3]`},
+		{"/rpc/film?id=4", `{"id":4,"director_id":3,"title":"Rear Window","year":1954,"rating":8.5,"language":"English"}`},
+		{"/rpc/film_pair", `[{"a":"x","b":1},{"a":"y","b":2}]`},
+		{"/rpc/sum_all?v=1&v=2&v=4", `7`},
+		{"/rpc/sum_all?v=5", `5`},
+		{"/rpc/array_len?arr={a,b,c}", `3`},
+		{"/rpc/add_them?a=1&a=5&b=2", `7`}, // the last repeated argument wins
+		{"/rpc/pad?c=abc", `"abc"`},        // character takes any length
+		{"/rpc/films_since?y=1960&select=title&order=year.desc&limit=2", `[{"title":"2001: A Space Odyssey"},{"title":"Dr. Strangelove"}]`},
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			r := s.get(t, c.path)
+			expect(t, r, 200, c.want)
+			if ct := r.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+		})
+	}
+}
+
+func TestCallFiltersOnTableResults(t *testing.T) {
+	s := startServer(t, nil)
+	// y is an argument; year=lt.1960 (an operator) a filter on the rows.
+	r := s.get(t, "/rpc/films_since?y=1954&year=lt.1958&select=id,director:directors(last_name)&order=id")
+	expect(t, r, 200, `[{"id":4,"director":{"last_name":"Hitchcock"}},{"id":10,"director":{"last_name":"Kurosawa"}}]`)
+	r = s.get(t, "/rpc/films_since?y=1950&select=id&order=id&limit=1&offset=1", "Prefer", "count=exact")
+	expect(t, r, 206, "")
+	if cr := r.Header.Get("Content-Range"); !strings.HasPrefix(cr, "1-1/") {
+		t.Errorf("Content-Range %q", cr)
+	}
+	r = s.get(t, "/rpc/films_since?y=1950&select=id&id=eq.4", "Accept", "application/vnd.pgrst.object+json")
+	expect(t, r, 200, `{"id":4}`)
+	r = s.get(t, "/rpc/films_since?y=1950&select=id,title&id=eq.4", "Accept", "text/csv")
+	if r.Status != 200 || r.Body != "id,title\n4,\"Rear Window\"" {
+		t.Errorf("csv: %d %q", r.Status, r.Body)
+	}
+	r = s.get(t, "/rpc/add_them?a=3&b=4", "Prefer", "count=exact")
+	expect(t, r, 200, `7`)
+	if cr := r.Header.Get("Content-Range"); cr != "0-0/1" {
+		t.Errorf("Content-Range %q, want 0-0/1", cr)
+	}
+	r = s.do(t, "HEAD", "/rpc/numbers?n=3")
+	if r.Status != 200 || r.Body != "" {
+		t.Errorf("HEAD: %d %q", r.Status, r.Body)
+	}
+}
+
+func TestCallVoid(t *testing.T) {
+	s := startServer(t, nil)
+	r := s.send(t, "POST", "/rpc/nothing", "{}")
+	if r.Status != 204 || r.Body != "" || r.Header.Get("Content-Type") != "" {
+		t.Errorf("void: %d %q %q", r.Status, r.Body, r.Header.Get("Content-Type"))
+	}
+}
+
+func TestCallNotFoundAndAmbiguous(t *testing.T) {
+	s := startServer(t, nil)
+	b := expectError(t, s.get(t, "/rpc/helo"), 404, "PGRST202")
+	if b["message"] != "Could not find the function api.helo without parameters in the schema cache" ||
+		b["hint"] != "Perhaps you meant to call the function api.hello" ||
+		b["details"] != "Searched for the function api.helo without parameters, but no matches were found in the schema cache." {
+		t.Errorf("body %v", b)
+	}
+	b = expectError(t, s.get(t, "/rpc/add_them?a=1&b=2&smthelse=x"), 404, "PGRST202")
+	if b["message"] != "Could not find the function api.add_them(a, b, smthelse) in the schema cache" ||
+		b["hint"] != "Perhaps you meant to call the function api.add_them(a, b)" ||
+		b["details"] != "Searched for the function api.add_them with parameters a, b, smthelse, but no matches were found in the schema cache." {
+		t.Errorf("body %v", b)
+	}
+	b = expectError(t, s.get(t, "/rpc/same?arg=1"), 300, "PGRST203")
+	if b["message"] != "Could not choose the best candidate function between: api.same(arg => integer), api.same(arg => xml)" {
+		t.Errorf("body %v", b)
+	}
+	expect(t, s.get(t, "/rpc/over"), 200, `"none"`)
+	expect(t, s.get(t, "/rpc/over?a=1&b=2&c=3"), 200, `"a, b, c"`)
+	expectError(t, s.get(t, "/rpc/over?a=1&b=2"), 300, "PGRST203") // (a, b) and (a, b, c default)
+	expectError(t, s.do(t, "DELETE", "/rpc/hello"), 405, "PGRST101")
+}
+
+func TestCallPost(t *testing.T) {
+	s := startServer(t, nil)
+	expect(t, s.send(t, "POST", "/rpc/add_them", `{"a":1,"b":2}`, "Content-Type", "application/json"), 200, `3`)
+	expect(t, s.send(t, "POST", "/rpc/add_them", `[{"a":3,"b":2},{"a":9,"b":9}]`), 200, `5`)
+	expect(t, s.send(t, "POST", "/rpc/no_args", ``), 200, `"no arguments"`)
+	expect(t, s.send(t, "POST", "/rpc/hello", `{}`), 200, `"Hello, world"`)
+	expect(t, s.send(t, "POST", "/rpc/array_len", `{"arr":["a","b"]}`), 200, `2`)
+	expect(t, s.send(t, "POST", "/rpc/sum_all", `{"v":[1,2,3]}`), 200, `6`)
+	expect(t, s.send(t, "POST", "/rpc/add_them?columns=a,b", `{"a":1,"b":2,"c":3}`), 200, `3`)
+	expect(t, s.send(t, "POST", "/rpc/films_since?select=id&id=lt.6", `{"y":1950}`), 200, `[{"id":4},{"id":5}]`)
+	expect(t, s.send(t, "POST", "/rpc/add_them", "a=4&b=5", "Content-Type", "application/x-www-form-urlencoded"), 200, `9`)
+	expect(t, s.send(t, "POST", "/rpc/echo_json", `{"x":[1]}`), 200, `{"x":[1]}`)
+	expect(t, s.send(t, "POST", "/rpc/echo_text", `plain text`, "Content-Type", "text/plain"), 200, `"plain text"`)
+	expect(t, s.send(t, "POST", "/rpc/echo_bytes", "\x00\x01\\x", "Content-Type", "application/octet-stream"), 200, `4`)
+	expect(t, s.send(t, "POST", "/rpc/single_obj", `{"k":1}`, "Prefer", "params=single-object"), 200, `{"k":1}`)
+	expectError(t, s.send(t, "POST", "/rpc/add_them", `sdfsdf`), 400, "PGRST102")
+	b := expectError(t, s.send(t, "POST", "/rpc/add_them", `{"a":1}`), 404, "PGRST202")
+	if b["details"] != "Searched for the function api.add_them with parameter a or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache." {
+		t.Errorf("details %v", b["details"])
+	}
+}
+
+func TestCallTransactionMode(t *testing.T) {
+	s := startServer(t, nil)
+	// GET runs read only: a volatile function that writes fails (25006 → 405).
+	expectError(t, s.get(t, "/rpc/log_note?note=x"), 405, "25006")
+	// POST of a volatile function writes.
+	r := s.send(t, "POST", "/rpc/log_note", `{"note":"from post"}`)
+	if r.Status != 200 {
+		t.Fatalf("POST volatile: %d %s", r.Status, r.Body)
+	}
+	expect(t, s.send(t, "POST", "/rpc/whoami_call", `{}`), 200, `{"role":"web_anon","method":"POST","read_only":"on"}`)
+}
+
+func TestCallErrorsAndSettings(t *testing.T) {
+	s := startServer(t, nil)
+	expectError(t, s.get(t, "/rpc/raise_pt?code=x"), 402, "PT402")
+	r := s.get(t, "/rpc/raise_pgrst")
+	if r.Status != 332 || r.Header.Get("X-Header") != "str" {
+		t.Errorf("PGRST raise: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	expect(t, r, 332, `{"code":"123","message":"ABC","details":"DEF","hint":"XYZ"}`)
+	expectError(t, s.get(t, "/rpc/raise_bad_pgrst"), 500, "PGRST121")
+	r = s.get(t, "/rpc/teapot")
+	expect(t, r, 418, `"short and stout"`)
+	if r.Header.Get("X-Tea") != "earl grey" {
+		t.Errorf("X-Tea %q", r.Header.Get("X-Tea"))
+	}
+	expectError(t, s.get(t, "/rpc/secret_count"), 401, "42501")
+}
+
+func TestCallOptions(t *testing.T) {
+	s := startServer(t, nil)
+	for path, want := range map[string]string{
+		"/rpc/add_them": "OPTIONS,GET,HEAD,POST",
+		"/rpc/log_note": "OPTIONS,POST",
+	} {
+		r := s.do(t, "OPTIONS", path)
+		if r.Status != 200 || r.Header.Get("Allow") != want {
+			t.Errorf("%s: %d Allow %q, want %q", path, r.Status, r.Header.Get("Allow"), want)
+		}
+	}
+	expectError(t, s.do(t, "OPTIONS", "/rpc/nope"), 404, "PGRST202")
+}

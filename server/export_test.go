@@ -1,0 +1,28 @@
+package server
+
+import (
+	"context"
+
+	"github.com/pgrst/pgrst/cache"
+)
+
+// What the tests use and the package itself does not.
+
+// LoadSchema reads the catalog and publishes it.
+func (s *Server) LoadSchema(ctx context.Context) (*cache.Schema, error) {
+	sc, err := cache.Load(ctx, s.pool, s.opts.Load().Schemas)
+	if err != nil {
+		return nil, err
+	}
+	s.SetSchema(sc)
+	return sc, nil
+}
+
+// RequestCounts returns the number of responses by status class
+// (index 1 to 5: 1xx to 5xx).
+func (s *Server) RequestCounts() (byClass [6]uint64) {
+	for i := range byClass {
+		byClass[i] = s.stats.byClass[i].Load()
+	}
+	return byClass
+}

@@ -1,0 +1,200 @@
+package payload
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
+
+// parseCSV converts a CSV body into a JSON array of objects, as PostgREST
+// does with the cassava library: the first line names the columns, each
+// further line is an object of them. Fields follow RFC 4180 (a quoted
+// field may hold commas, line breaks and doubled quotes); a line ends with
+// CRLF, LF or CR; a line of one empty field is skipped. Every value is a
+// JSON string, except a field that reads NULL (quoted or not), which is
+// null.
+//
+// Every line must have as many fields as the header. PostgREST (cassava)
+// drops the fields beyond the header's and refuses a short line only when
+// the lines differ among themselves; here any other count is its error.
+func (p *Payload) parseCSV(b []byte) error {
+	p.hbuf, p.hspan = p.hbuf[:0], p.hspan[:0]
+	i := 0
+	for {
+		content, quoted, next, msg := csvField(b, i)
+		if msg != "" {
+			return errCSV(msg, lineOf(b, next))
+		}
+		i = next
+		k := content
+		if quoted && bytes.IndexByte(content, '"') >= 0 {
+			p.tmp = appendUndoubled(p.tmp[:0], content)
+			k = p.tmp
+		}
+		start := len(p.hbuf)
+		if len(p.hspan) > 0 {
+			p.hbuf = append(p.hbuf, ',')
+		}
+		p.hbuf = appendString(p.hbuf, k, false)
+		p.hbuf = append(p.hbuf, ':')
+		p.hspan = append(p.hspan, span{start, len(p.hbuf)})
+		p.addText(k)
+		if i == len(b) {
+			return errCSV("header without a line end", lineOf(b, i))
+		}
+		if b[i] == ',' {
+			i++
+			continue
+		}
+		i = lineEnd(b, i)
+		break
+	}
+
+	cols := len(p.hspan)
+	out := append(p.buf[:0], '[')
+	rows := 0
+	short := false
+	for i < len(b) {
+		rowStart := len(out)
+		if rows > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '{')
+		n := 0
+		blank := false
+		for {
+			content, quoted, next, msg := csvField(b, i)
+			if msg != "" {
+				p.buf = out
+				return errCSV(msg, lineOf(b, next))
+			}
+			if n < cols {
+				h := p.hspan[n]
+				out = append(out, p.hbuf[h.start:h.end]...)
+				if string(content) == "NULL" {
+					out = append(out, "null"...)
+				} else {
+					out = appendString(out, content, quoted)
+				}
+			}
+			n++
+			blank = n == 1 && len(content) == 0
+			i = next
+			if i < len(b) && b[i] == ',' {
+				i++
+				continue
+			}
+			i = lineEnd(b, i)
+			break
+		}
+		switch {
+		case blank && n == 1:
+			out = out[:rowStart]
+		case n != cols:
+			short = true
+			out = out[:rowStart]
+		default:
+			out = append(out, '}')
+			rows++
+		}
+	}
+	p.buf = append(out, ']')
+	if short {
+		return errCSVFields
+	}
+	p.JSON, p.Array, p.Rows = p.buf, true, rows
+	if rows > 0 {
+		p.buildSet()
+		p.setKeys()
+	}
+	return nil
+}
+
+// csvField reads the field at b[i]: its content (for a quoted field, the
+// text between the quotes with its quotes still doubled), whether it was
+// quoted, and the index after it, where a comma, a line end or the end of
+// the body must follow. msg says what is wrong otherwise, at b[next].
+func csvField(b []byte, i int) (content []byte, quoted bool, next int, msg string) {
+	if i < len(b) && b[i] == '"' {
+		j := i + 1
+		for {
+			q := bytes.IndexByte(b[j:], '"')
+			if q < 0 {
+				return nil, true, i, "unterminated quoted field"
+			}
+			j += q + 1
+			if j < len(b) && b[j] == '"' {
+				j++
+				continue
+			}
+			break
+		}
+		if j < len(b) && b[j] != ',' && b[j] != '\n' && b[j] != '\r' {
+			return nil, true, j, "unexpected character after a quoted field"
+		}
+		return b[i+1 : j-1], true, j, ""
+	}
+	j := i
+	for len(b)-j >= 8 {
+		if m := fieldEnd(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		j += 8
+	}
+	for j < len(b) && b[j] != ',' && b[j] != '\n' && b[j] != '\r' && b[j] != '"' {
+		j++
+	}
+	if j < len(b) && b[j] == '"' {
+		return nil, false, j, `unexpected '"' in an unquoted field`
+	}
+	return b[i:j], false, j, ""
+}
+
+// fieldEnd marks the bytes of v (little-endian) that end an unquoted
+// field: ',', '\n', '\r' and '"' (a mistake). The lowest mark is exact, as
+// in special.
+func fieldEnd(v uint64) uint64 {
+	a := v ^ (',' * ones)
+	n := v ^ ('\n' * ones)
+	r := v ^ ('\r' * ones)
+	q := v ^ ('"' * ones)
+	return ((a-ones)&^a | (n-ones)&^n | (r-ones)&^r | (q-ones)&^q) & highs
+}
+
+// lineEnd skips the line end (CRLF, LF or CR) at b[i], if any.
+func lineEnd(b []byte, i int) int {
+	switch {
+	case i >= len(b):
+	case b[i] == '\n':
+		i++
+	case b[i] == '\r':
+		i++
+		if i < len(b) && b[i] == '\n' {
+			i++
+		}
+	}
+	return i
+}
+
+// lineOf is the number of the line (from 1) that b[i] is on.
+func lineOf(b []byte, i int) int {
+	n := 1
+	for j := 0; j < i && j < len(b); j++ {
+		if b[j] == '\n' || b[j] == '\r' && (j+1 >= len(b) || b[j+1] != '\n') {
+			n++
+		}
+	}
+	return n
+}
+
+// appendUndoubled appends s with each doubled quote made single.
+func appendUndoubled(dst, s []byte) []byte {
+	for i := 0; i < len(s); i++ {
+		dst = append(dst, s[i])
+		if s[i] == '"' {
+			i++
+		}
+	}
+	return dst
+}

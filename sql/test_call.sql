@@ -1,0 +1,67 @@
+-- Test-only functions for /rpc (loaded after test_fixture.sql by the
+-- server tests).
+
+create function api.add_them(a int, b int) returns int
+  language sql immutable as $$ select a + b $$;
+create function api.hello(name text default 'world') returns text
+  language sql stable as $$ select 'Hello, ' || name $$;
+create function api.no_args() returns text
+  language sql stable as $$ select 'no arguments' $$;
+create function api.numbers(n int) returns setof int
+  language sql stable as $$ select generate_series(1, n) $$;
+create function api.films_since(y int) returns setof api.films
+  language sql stable as $$ select * from api.films where year >= y order by id $$;
+create function api.film(id int) returns api.films
+  language sql stable as $$ select * from api.films f where f.id = film.id $$;
+create function api.film_pair() returns table (a text, b int)
+  language sql stable as $$ values ('x', 1), ('y', 2) $$;
+create function api.nothing() returns void
+  language sql volatile as $$ select $$;
+create function api.sum_all(variadic v int[]) returns int
+  language sql immutable as $$ select sum(x)::int from unnest(v) x $$;
+create function api.array_len(arr text[]) returns int
+  language sql immutable as $$ select cardinality(arr) $$;
+create function api.pad(c character) returns text
+  language sql immutable as $$ select c::text $$;
+-- Overloads chosen by argument names.
+create function api.over() returns text language sql stable as $$ select 'none' $$;
+create function api.over(a int, b int) returns text language sql stable as $$ select 'a, b' $$;
+create function api.over(a int, b int, c int default 0) returns text language sql stable as $$ select 'a, b, c' $$;
+create function api.same(arg int) returns text language sql stable as $$ select 'int' $$;
+create function api.same(arg xml) returns text language sql stable as $$ select 'xml' $$;
+-- A single unnamed argument takes the whole body.
+create function api.echo_json(json) returns json language sql stable as $$ select $1 $$;
+create function api.echo_text(text) returns text language sql stable as $$ select $1 $$;
+create function api.echo_bytes(bytea) returns int language sql stable as $$ select length($1) $$;
+create function api.single_obj(payload json) returns json language sql stable as $$ select payload $$;
+-- Writes, errors and response settings.
+create table api.call_log (id serial primary key, note text not null);
+grant select, insert on api.call_log to web_anon;
+grant usage on sequence api.call_log_id_seq to web_anon;
+create function api.log_note(note text) returns int
+  language sql volatile as $$ insert into api.call_log (note) values (note) returning id $$;
+create function api.raise_pt(code text) returns void language plpgsql as $$
+begin
+  raise sqlstate 'PT402' using message = 'Payment Required', detail = code;
+end $$;
+create function api.raise_pgrst() returns void language plpgsql as $$
+begin
+  raise sqlstate 'PGRST' using
+    message = '{"code":"123","message":"ABC","details":"DEF","hint":"XYZ"}',
+    detail = '{"status":332,"headers":{"X-Header":"str"}}';
+end $$;
+create function api.raise_bad_pgrst() returns void language plpgsql as $$
+begin
+  raise sqlstate 'PGRST' using message = 'not json', detail = '{"status":400}';
+end $$;
+create function api.teapot() returns text language plpgsql as $$
+begin
+  perform set_config('response.status', '418', true);
+  perform set_config('response.headers', '[{"X-Tea":"earl grey"}]', true);
+  return 'short and stout';
+end $$;
+create function api.whoami_call() returns json language sql stable as $$
+  select json_build_object('role', current_user, 'method', current_setting('request.method', true),
+    'read_only', current_setting('transaction_read_only'))
+$$;
+create function api.secret_count() returns int language sql stable as $$ select count(*)::int from api.secrets $$;
