@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pgrst/pgrst/sql"
+	"github.com/pgrst/pgrst/sqltext"
 	"github.com/pgrst/pgrst/wire"
 )
 
@@ -75,7 +76,7 @@ func ReadRoleSettings(ctx context.Context, q Querier, preConfig string) (Setting
 	query := fmt.Sprintf(roleSettingsSQL, "")
 	var args []any
 	if preConfig = strings.TrimSpace(preConfig); preConfig != "" {
-		query = fmt.Sprintf(roleSettingsSQL, fmt.Sprintf(preConfigSQL, quoteQualified(preConfig)))
+		query = fmt.Sprintf(roleSettingsSQL, fmt.Sprintf(preConfigSQL, sqltext.QuoteQualified(preConfig)))
 		names := make([]string, 0, len(options))
 		for i := range options {
 			names = append(names, "pgrst."+strings.ReplaceAll(options[i].name, "-", "_"))
@@ -125,7 +126,7 @@ func SchemaSQL(channel string, ddlReload bool) string {
 	b.WriteString(sql.MustRead("pgrst_schema.sql"))
 	if channel != "" && channel != "pgrst" {
 		fmt.Fprintf(&b, "\ncreate or replace function pgrst.channel() returns text language sql immutable as $$ select %s::text $$;\n",
-			quoteLiteral(channel))
+			sqltext.QuoteLiteral(channel))
 	}
 	if ddlReload {
 		b.WriteString("\n")
@@ -136,23 +137,6 @@ func SchemaSQL(channel string, ddlReload bool) string {
 
 // GrantSQL returns the statements that let role read pgrst.config.
 func GrantSQL(role string) string {
-	r := quoteIdent(role)
+	r := sqltext.QuoteIdent(role)
 	return "grant usage on schema pgrst to " + r + ";\ngrant select on pgrst.config to " + r + ";\n"
-}
-
-func quoteIdent(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-func quoteLiteral(s string) string {
-	return `'` + strings.ReplaceAll(s, `'`, `''`) + `'`
-}
-
-// quoteQualified quotes a possibly schema-qualified name (schema.func).
-func quoteQualified(name string) string {
-	schema, fn, ok := strings.Cut(name, ".")
-	if !ok {
-		return quoteIdent(name)
-	}
-	return quoteIdent(schema) + "." + quoteIdent(fn)
 }

@@ -243,7 +243,7 @@ func (a *Args) operand(e *OpExpr) {
 	case OpIs:
 	case OpIn:
 		start := len(a.buf)
-		a.buf = appendArrayLiteral(a.buf, e.List)
+		a.buf = appendInList(a.buf, e.List)
 		a.computed(start)
 	case OpLike, OpILike:
 		if strings.IndexByte(e.Value, '*') < 0 {

@@ -2,11 +2,12 @@ package planner
 
 import (
 	"encoding/hex"
-	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // Calling a function (/rpc/f), as PostgREST does. The function is chosen
@@ -303,7 +304,7 @@ func errNoFunction(s *cache.Schema, schema, name string, keys []string, c *Call,
 		details += withParams
 	}
 	details += ", but no matches were found in the schema cache."
-	e := &Error{Status: http.StatusNotFound, Code: "PGRST202", Message: msg, Details: details}
+	e := apierr.FunctionNotFound(msg, details)
 	if onlySingle {
 		return e
 	}
@@ -338,12 +339,9 @@ func errNoFunction(s *cache.Schema, schema, name string, keys []string, c *Call,
 
 // errAmbiguousFunction is PGRST203.
 func errAmbiguousFunction(fns []*cache.Function) *Error {
-	var b strings.Builder
-	b.WriteString("Could not choose the best candidate function between: ")
+	cands := make([]string, len(fns))
 	for i, f := range fns {
-		if i > 0 {
-			b.WriteString(", ")
-		}
+		var b strings.Builder
 		b.WriteString(f.Schema + "." + f.Name + "(")
 		for j, a := range f.Args {
 			if j > 0 {
@@ -352,9 +350,9 @@ func errAmbiguousFunction(fns []*cache.Function) *Error {
 			b.WriteString(a.Name + " => " + a.Type)
 		}
 		b.WriteString(")")
+		cands[i] = b.String()
 	}
-	return &Error{Status: http.StatusMultipleChoices, Code: "PGRST203", Message: b.String(),
-		Hint: "Try renaming the parameters or the function itself in the database so function overloading can be resolved"}
+	return apierr.AmbiguousFunction(cands)
 }
 
 // callSource appends the call's CTE, then the source over its rows with
@@ -498,17 +496,7 @@ func (a *Args) callVariadic(q *Query, slot int32) {
 			a.buf = append(a.buf, ',')
 		}
 		first = false
-		a.buf = append(a.buf, '"')
-		for j := 0; j < len(p.Value); j++ {
-			switch c := p.Value[j]; c {
-			case '\\', '"':
-				a.buf = append(a.buf, '\\', c)
-			case 0:
-			default:
-				a.buf = append(a.buf, c)
-			}
-		}
-		a.buf = append(a.buf, '"')
+		a.buf = sqltext.AppendArrayElem(a.buf, p.Value)
 	}
 	a.buf = append(a.buf, '}')
 	a.computed(start)

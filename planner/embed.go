@@ -2,11 +2,11 @@ package planner
 
 import (
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 )
 
@@ -88,10 +88,10 @@ func (n *node) find(path []string, legacy bool) (*node, error) {
 		if found == nil {
 			for _, c := range n.children {
 				if c.alias && c.relName == name {
-					return nil, errNotEmbeddedAlias(name, c.name)
+					return nil, apierr.NotEmbeddedAlias(name, c.name)
 				}
 			}
-			return nil, errNotEmbedded(name)
+			return nil, apierr.NotEmbedded(name)
 		}
 		if legacy && found.alias && found.relName == name && found.name != name {
 			found.legacyMatch = true
@@ -220,7 +220,7 @@ func planTree(q *Query, s *cache.Schema, rel *cache.Relation, schema string, leg
 func checkAggregates(items []SelectItem) error {
 	for i := range items {
 		if items[i].Agg != AggNone {
-			return errAggregatesNotAllowed()
+			return apierr.AggregatesNotAllowed()
 		}
 		if err := checkAggregates(items[i].Children); err != nil {
 			return err
@@ -322,10 +322,10 @@ func checkNode(n *node, q *Query) error {
 			}
 			c := n.child(t.Relation)
 			if c == nil {
-				return errNotEmbedded(t.Relation)
+				return apierr.NotEmbedded(t.Relation)
 			}
 			if !c.toOne {
-				return errRelatedOrderNotToOne(n.rel.Name, c.name)
+				return apierr.RelatedOrderNotToOne(n.rel.Name, c.name)
 			}
 		}
 	}
@@ -359,7 +359,7 @@ func checkEmbedOps(n *node, q *Query) error {
 			n.child(f.Field.Name) == nil || n.rel == nil || n.rel.Column(f.Field.Name) != nil {
 			return nil
 		}
-		return errBadEmbedOp(f.Field.Name)
+		return apierr.BadEmbedOp(f.Field.Name)
 	}
 	var walk func(l *Logic) error
 	walk = func(l *Logic) error {
@@ -393,30 +393,18 @@ func checkEmbedOps(n *node, q *Query) error {
 
 // Errors of embedding.
 
-// errBadEmbedOp is PGRST120.
-func errBadEmbedOp(name string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "PGRST120",
-		Message: "Bad operator on the '" + name + "' embedded resource",
-		Details: "Only is null or not is null filters are allowed on embedded resources"}
-}
-
-// errNoRelBetween is PGRST200.
+// errNoRelBetween is PGRST200, with a close name as the hint.
 func errNoRelBetween(s *cache.Schema, schema, parent, child, hint string) *Error {
-	d := "Searched for a foreign key relationship between '" + parent + "' and '" + child
-	if hint != "" {
-		d += "' using the hint '" + hint
-	}
-	d += "' in the schema '" + schema + "', but no matches were found."
-	return &Error{Status: http.StatusBadRequest, Code: "PGRST200",
-		Message: "Could not find a relationship between '" + parent + "' and '" + child + "' in the schema cache",
-		Details: d, Hint: noRelHint(s, schema, parent, child)}
+	suggestion, misspelt := noRelHint(s, schema, parent, child)
+	return apierr.NoRelationship(schema, parent, child, hint, suggestion, misspelt)
 }
 
 // noRelHint suggests a close name: for the embed when the parent has
-// relationships, else for the parent.
-func noRelHint(s *cache.Schema, schema, parent, child string) string {
+// relationships, else for the parent. It returns the suggestion and the
+// name it replaces, or "" when there is none.
+func noRelHint(s *cache.Schema, schema, parent, child string) (suggestion, misspelt string) {
 	if s == nil {
-		return ""
+		return "", ""
 	}
 	var targets []string
 	key := cache.QName{Schema: schema, Name: parent}
@@ -432,12 +420,12 @@ func noRelHint(s *cache.Schema, schema, parent, child string) string {
 	if found {
 		// No suggestion when the embed names a target: the hint is wrong.
 		if slices.Contains(targets, child) {
-			return ""
+			return "", ""
 		}
 		if m := closest(targets, child, 0.33); m != "" {
-			return "Perhaps you meant '" + m + "' instead of '" + child + "'."
+			return m, child
 		}
-		return ""
+		return "", ""
 	}
 	var parents []string
 	for k, list := range s.Relationships {
@@ -457,9 +445,9 @@ func noRelHint(s *cache.Schema, schema, parent, child string) string {
 		}
 	}
 	if m := closest(parents, parent, 0.33); m != "" {
-		return "Perhaps you meant '" + m + "' instead of '" + parent + "'."
+		return m, parent
 	}
-	return ""
+	return "", ""
 }
 
 // hasPrivateJunctionTarget reports whether rel reaches a relation of
@@ -526,25 +514,5 @@ func errAmbiguousRel(parent, child string, rels []*cache.Relationship) *Error {
 		hints = append(hints, "'"+r.Foreign.Name+"!"+h+"'")
 	}
 	raw, _ := json.Marshal(details)
-	return &Error{Status: http.StatusMultipleChoices, Code: "PGRST201",
-		Message:     "Could not embed because more than one relationship was found for '" + parent + "' and '" + child + "'",
-		DetailsJSON: string(raw),
-		Hint: "Try changing '" + child + "' to one of the following: " + strings.Join(hints, ", ") +
-			". Find the desired relationship in the 'details' key."}
-}
-
-// errNotEmbeddedAlias is PGRST108 for a path naming an aliased embed by
-// its relation.
-func errNotEmbeddedAlias(name, alias string) *Error {
-	e := errNotEmbedded(name)
-	e.Details = "Target names are not allowed in filters if they have an alias"
-	e.Hint = "Change '" + name + "' to '" + alias + "' in filters, orders or limits."
-	return e
-}
-
-// errRelatedOrderNotToOne is PGRST118.
-func errRelatedOrderNotToOne(origin, target string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "PGRST118",
-		Message: "A related order on '" + target + "' is not possible",
-		Details: "'" + origin + "' and '" + target + "' do not form a many-to-one or one-to-one relationship"}
+	return apierr.AmbiguousRelationship(parent, child, string(raw), hints)
 }

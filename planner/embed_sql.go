@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // The SQL of embedding. Each embed is a LEFT (or INNER) JOIN LATERAL
@@ -264,7 +265,7 @@ func (b *builder) spreadOrderColumns(q *Query, n *node, more bool) {
 // alias, the column and the term's position, which keeps it apart from
 // the selected columns and the other terms.
 func (b *builder) spreadOrderAlias(n *node, t *OrderTerm, i int) {
-	b.buf = appendIdent(b.buf, n.aggAlias+"_"+t.Field.Name+"_"+strconv.Itoa(i+1))
+	b.buf = sqltext.AppendIdent(b.buf, n.aggAlias+"_"+t.Field.Name+"_"+strconv.Itoa(i+1))
 }
 
 // spreadAggOrder appends the ORDER BY of a json_agg of to-many spread c.

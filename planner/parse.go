@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/pgrst/pgrst/apierr"
 )
 
 // ParseQuery parses a raw (still percent-encoded) URL query string into a
@@ -239,7 +241,7 @@ func run(s *pstate, input, what, shown string, p func() res) error {
 	what = "failed to parse " + what + " (" + shown + ")"
 	r := p()
 	if r.ok { // cannot happen: messages never change control flow
-		return errQueryParam("\""+what+"\"", "unknown parse error")
+		return apierr.QueryParam("\""+what+"\"", "unknown parse error")
 	}
 	return s.failure(what, r.err)
 }
@@ -450,7 +452,7 @@ func (q *Query) parseRanges(st *lazyState, fast bool) error {
 		top = nnRange{lo: 0, hi: -1}
 	}
 	if top.empty() && !limitZero {
-		return errNegativeLimit()
+		return apierr.NegativeLimit()
 	}
 	if top != allRows {
 		q.HasRange = true

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pgrst/pgrst/apierr"
 )
 
 // This file is a small backtracking parser engine with the error model of
@@ -378,7 +380,7 @@ func (s *pstate) ws() res {
 func (s *pstate) failure(what string, e perr) *Error {
 	line, col := position(s.in, e.pos)
 	msg := "\"" + what + "\" (line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col) + ")"
-	return errQueryParam(msg, showMessages(e.msgs))
+	return apierr.QueryParam(msg, showMessages(e.msgs))
 }
 
 // position converts a byte offset into Parsec's line and column.

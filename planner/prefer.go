@@ -3,6 +3,8 @@ package planner
 import (
 	"bytes"
 	"strconv"
+
+	"github.com/pgrst/pgrst/apierr"
 )
 
 // The Prefer header (RFC 7240) as PostgREST reads it: every Prefer header,
@@ -149,14 +151,11 @@ func (p *Preferences) StrictError() error {
 	if p.Handling != HandlingStrict || len(p.Invalid) == 0 {
 		return nil
 	}
-	d := []byte("Invalid preferences: ")
+	items := make([]string, len(p.Invalid))
 	for i, it := range p.Invalid {
-		if i > 0 {
-			d = append(d, ", "...)
-		}
-		d = append(d, it...)
+		items[i] = string(it)
 	}
-	return errInvalidPreferences(string(d))
+	return apierr.InvalidPreferences(items)
 }
 
 // honoured says which preferences an action honours (and so echoes in

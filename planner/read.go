@@ -4,7 +4,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // Plan is the SQL text for one request shape plus the program that binds
@@ -39,7 +41,7 @@ type Plan struct {
 // exist"), which the server maps to 400.
 func New(r *Request, s *cache.Schema) (*Plan, error) {
 	if !Plans(r.Action) {
-		return nil, errNotImplemented("the " + r.Action.String() + " action is not available yet")
+		return nil, apierr.NotImplemented("the " + r.Action.String() + " action is not available yet")
 	}
 	if r.Action == ActionCall {
 		return newCall(r, s) // call.go
@@ -76,7 +78,7 @@ func Relation(s *cache.Schema, schema, target string) (*cache.Relation, error) {
 		rel = s.Relation(schema, target)
 	}
 	if rel == nil {
-		return nil, errTableNotFound(schema, target, suggestTable(s, schema, target))
+		return nil, apierr.TableNotFound(schema, target, suggestTable(s, schema, target))
 	}
 	return rel, nil
 }
@@ -103,7 +105,7 @@ type builder struct {
 // bind adds a placeholder's bind step and returns its number.
 func (b *builder) bind(kind slotKind, slot int32, ok bool) int {
 	if !ok && b.err == nil {
-		b.err = errInternal("a bind parameter outside the query")
+		b.err = apierr.PlannerInternal("a bind parameter outside the query")
 	}
 	b.prog = append(b.prog, bindStep{kind: kind, slot: slot})
 	return len(b.prog)
@@ -156,7 +158,7 @@ func (b *builder) ph(n int) {
 
 func (b *builder) str(s string) { b.buf = append(b.buf, s...) }
 
-func (b *builder) ident(s string) { b.buf = appendIdent(b.buf, s) }
+func (b *builder) ident(s string) { b.buf = sqltext.AppendIdent(b.buf, s) }
 
 func (b *builder) qualified() {
 	if b.alias != "" {

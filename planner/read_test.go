@@ -160,20 +160,20 @@ func TestReadErrors(t *testing.T) {
 		query, target string
 		want          Error
 	}{
-		{"", "film", Error{404, "PGRST205", "Could not find the table 'test.film' in the schema cache", "", "Perhaps you meant the table 'test.films'", ""}},
-		{"", "projecxx", Error{404, "PGRST205", "Could not find the table 'test.projecxx' in the schema cache", "", "Perhaps you meant the table 'test.projects'", ""}},
-		{"", "projxxxx", Error{404, "PGRST205", "Could not find the table 'test.projxxxx' in the schema cache", "", "", ""}},
-		{"", "non_existent_table", Error{404, "PGRST205", "Could not find the table 'test.non_existent_table' in the schema cache", "", "", ""}},
-		{"clients.id=eq.1", "films", Error{400, "PGRST108", "'clients' is not an embedded resource in this request", "", "Verify that 'clients' is included in the 'select' query parameter.", ""}},
-		{"a.id=eq.1&b.id=eq.1", "films", Error{400, "PGRST108", "'b' is not an embedded resource in this request", "", "Verify that 'b' is included in the 'select' query parameter.", ""}},
-		{"select=*,c:clients(*)&clients.order=id", "films", Error{400, "PGRST108", "'clients' is not an embedded resource in this request", "Target names are not allowed in filters if they have an alias", "Change 'clients' to 'c' in filters, orders or limits.", ""}},
-		{"select=*,clients(projects(*))&clients.tasks.limit=1", "films", Error{400, "PGRST108", "'tasks' is not an embedded resource in this request", "", "Verify that 'tasks' is included in the 'select' query parameter.", ""}},
-		{"clients.or=(id.eq.1)", "films", Error{400, "PGRST108", "'clients' is not an embedded resource in this request", "", "Verify that 'clients' is included in the 'select' query parameter.", ""}},
-		{"order=clients(name)", "films", Error{400, "PGRST108", "'clients' is not an embedded resource in this request", "", "Verify that 'clients' is included in the 'select' query parameter.", ""}},
-		{"select=*,clients(*)&clients.id=eq.1", "films", Error{400, "PGRST200", "Could not find a relationship between 'films' and 'clients' in the schema cache", "Searched for a foreign key relationship between 'films' and 'clients' in the schema 'test', but no matches were found.", "", ""}},
-		{"select=...clients!fk(name)", "films", Error{400, "PGRST200", "Could not find a relationship between 'films' and 'clients' in the schema cache", "Searched for a foreign key relationship between 'films' and 'clients' using the hint 'fk' in the schema 'test', but no matches were found.", "", ""}},
-		{"select=count()", "films", Error{400, "PGRST123", "Use of aggregate functions is not allowed", "", "", ""}},
-		{"select=year.sum()", "films", Error{400, "PGRST123", "Use of aggregate functions is not allowed", "", "", ""}},
+		{"", "film", Error{Status: 404, Code: "PGRST205", Message: "Could not find the table 'test.film' in the schema cache", Hint: "Perhaps you meant the table 'test.films'"}},
+		{"", "projecxx", Error{Status: 404, Code: "PGRST205", Message: "Could not find the table 'test.projecxx' in the schema cache", Hint: "Perhaps you meant the table 'test.projects'"}},
+		{"", "projxxxx", Error{Status: 404, Code: "PGRST205", Message: "Could not find the table 'test.projxxxx' in the schema cache"}},
+		{"", "non_existent_table", Error{Status: 404, Code: "PGRST205", Message: "Could not find the table 'test.non_existent_table' in the schema cache"}},
+		{"clients.id=eq.1", "films", Error{Status: 400, Code: "PGRST108", Message: "'clients' is not an embedded resource in this request", Hint: "Verify that 'clients' is included in the 'select' query parameter."}},
+		{"a.id=eq.1&b.id=eq.1", "films", Error{Status: 400, Code: "PGRST108", Message: "'b' is not an embedded resource in this request", Hint: "Verify that 'b' is included in the 'select' query parameter."}},
+		{"select=*,c:clients(*)&clients.order=id", "films", Error{Status: 400, Code: "PGRST108", Message: "'clients' is not an embedded resource in this request", Details: "Target names are not allowed in filters if they have an alias", Hint: "Change 'clients' to 'c' in filters, orders or limits."}},
+		{"select=*,clients(projects(*))&clients.tasks.limit=1", "films", Error{Status: 400, Code: "PGRST108", Message: "'tasks' is not an embedded resource in this request", Hint: "Verify that 'tasks' is included in the 'select' query parameter."}},
+		{"clients.or=(id.eq.1)", "films", Error{Status: 400, Code: "PGRST108", Message: "'clients' is not an embedded resource in this request", Hint: "Verify that 'clients' is included in the 'select' query parameter."}},
+		{"order=clients(name)", "films", Error{Status: 400, Code: "PGRST108", Message: "'clients' is not an embedded resource in this request", Hint: "Verify that 'clients' is included in the 'select' query parameter."}},
+		{"select=*,clients(*)&clients.id=eq.1", "films", Error{Status: 400, Code: "PGRST200", Message: "Could not find a relationship between 'films' and 'clients' in the schema cache", Details: "Searched for a foreign key relationship between 'films' and 'clients' in the schema 'test', but no matches were found."}},
+		{"select=...clients!fk(name)", "films", Error{Status: 400, Code: "PGRST200", Message: "Could not find a relationship between 'films' and 'clients' in the schema cache", Details: "Searched for a foreign key relationship between 'films' and 'clients' using the hint 'fk' in the schema 'test', but no matches were found."}},
+		{"select=count()", "films", Error{Status: 400, Code: "PGRST123", Message: "Use of aggregate functions is not allowed"}},
+		{"select=year.sum()", "films", Error{Status: 400, Code: "PGRST123", Message: "Use of aggregate functions is not allowed"}},
 	}
 	for _, c := range cases {
 		_, err := PlanRead(mustParse(t, c.query), testSchema(), c.target, ReadOptions{Schema: "test"})

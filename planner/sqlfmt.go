@@ -1,49 +1,19 @@
 package planner
 
-import "strings"
+import (
+	"strings"
 
-// appendIdent appends name as a double-quoted SQL identifier. It is the one
-// place identifiers from requests or the catalog enter SQL text. NUL
-// characters are dropped (PostgreSQL cannot carry them in a statement).
-func appendIdent(dst []byte, name string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(name); i++ {
-		switch c := name[i]; c {
-		case '"':
-			dst = append(dst, '"', '"')
-		case 0:
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return append(dst, '"')
-}
+	"github.com/pgrst/pgrst/sqltext"
+)
 
-// appendArrayLiteral appends values as a PostgreSQL array literal, every
-// element double-quoted with backslash escapes; NULs are dropped. It is
-// sent as a bind parameter, never spliced into SQL.
-func appendArrayLiteral(dst []byte, vals []string) []byte {
+// appendInList appends an in-list's values as an array literal, sent as
+// a bind parameter. in.() (one empty value) is the empty array: PostgREST
+// compares with that.
+func appendInList(dst []byte, vals []string) []byte {
 	if len(vals) == 1 && vals[0] == "" {
-		return append(dst, "{}"...) // in.() : PostgREST compares with an empty array
+		vals = nil
 	}
-	dst = append(dst, '{')
-	for i, v := range vals {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, '"')
-		for j := 0; j < len(v); j++ {
-			switch c := v[j]; c {
-			case '\\', '"':
-				dst = append(dst, '\\', c)
-			case 0:
-			default:
-				dst = append(dst, c)
-			}
-		}
-		dst = append(dst, '"')
-	}
-	return append(dst, '}')
+	return sqltext.AppendArrayLiteral(dst, vals)
 }
 
 // multiWordTypes are SQL type names made of several words, which a cast
@@ -92,7 +62,7 @@ func appendCastType(dst []byte, t string) []byte {
 		plain = false
 	}
 	if !plain {
-		return appendIdent(dst, t)
+		return sqltext.AppendIdent(dst, t)
 	}
 	for i, w := range words {
 		if i > 0 {

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 )
 
@@ -51,7 +52,7 @@ func writeColumns(r *Request, rel *cache.Relation) ([]*cache.Column, error) {
 	for _, n := range names {
 		c := rel.Column(n)
 		if c == nil {
-			return nil, errColumnNotFound(rel.Name, n)
+			return nil, apierr.ColumnNotFound(rel.Name, n)
 		}
 		cols = append(cols, c)
 	}
@@ -293,20 +294,20 @@ func (b *builder) fail(err error) {
 // (PGRST105).
 func checkPut(q *Query, rel *cache.Relation) error {
 	if q.HasRange || len(q.Ranges) > 0 {
-		return errPutRange()
+		return apierr.PutRange()
 	}
 	if len(q.Logic) > 0 || len(q.Filters) != len(rel.PrimaryKey) || len(rel.PrimaryKey) == 0 {
-		return errPutFilters()
+		return apierr.PutFilters()
 	}
 	for i := range q.Filters {
 		f := &q.Filters[i]
 		e := &f.Expr
 		if len(f.Path) > 0 || len(f.Field.JSON) > 0 || e.Op != OpEq || e.Not || e.Quant != QuantNone || !slicesContains(rel.PrimaryKey, f.Field.Name) {
-			return errPutFilters()
+			return apierr.PutFilters()
 		}
 		for j := 0; j < i; j++ {
 			if q.Filters[j].Field.Name == f.Field.Name {
-				return errPutFilters()
+				return apierr.PutFilters()
 			}
 		}
 	}

@@ -7,84 +7,36 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/pgrst/pgrst/planner"
-	"github.com/pgrst/pgrst/server/auth"
-	"github.com/pgrst/pgrst/server/payload"
+	"github.com/pgrst/pgrst/apierr"
+	"github.com/pgrst/pgrst/sqltext"
 	"github.com/pgrst/pgrst/wire"
 )
 
-// apiError is what the client sees of a failure: PostgREST's error body
-// {"code","message","details","hint"} (empty strings become null), its
-// HTTP status and any extra header.
-type apiError struct {
-	status  int
-	code    string
-	message string
-	details string
-	// detailsJSON, when set, is written as the details instead (raw JSON).
-	detailsJSON string
-	hint        string
-	// header/value is one extra response header (WWW-Authenticate, Retry-After).
-	header, value string
-	// RAISE SQLSTATE 'PGRST' (raise.go): more headers (name, value
-	// pairs) and the status line's text.
-	headers    []string
-	statusText string
-}
-
-func (e *apiError) Error() string { return e.code + ": " + e.message }
-
-// Gateway errors that the server itself produces.
+// Gateway errors that the server itself produces, built once.
 var (
-	errNoSchemaCache = &apiError{status: 503, code: "PGRST002",
-		message: "Could not query the database for the schema cache. Retrying.",
-		header:  "Retry-After", value: "0"}
-	errInvalidPath = &apiError{status: 404, code: "PGRST125",
-		message: "Invalid path specified in request URL"}
-	errAcquireTimeout = &apiError{status: 504, code: "PGRST003",
-		message: "Timed out acquiring connection from connection pool."}
+	errNoSchemaCache  = apierr.NoSchemaCache()
+	errInvalidPath    = apierr.InvalidPath()
+	errAcquireTimeout = apierr.AcquireTimeout()
 )
 
-func errUnsupportedMethod(method []byte) *apiError {
-	return &apiError{status: 405, code: "PGRST117", message: "Unsupported HTTP method: " + string(method)}
-}
-
-func errNotImplemented(details string) *apiError {
-	return &apiError{status: 400, code: "PGRST127", message: "Feature not implemented", details: details}
-}
-
-// toAPIError maps an error of any layer to the client's view of it. authed
-// says whether the request carried a valid JWT (42501 is 401 without one).
-func toAPIError(err error, authed bool) *apiError {
-	var ae *apiError
+// toAPIError maps an error of any layer to the client's view of it: the
+// planner's, auth's and the server's own are apierr errors already;
+// database errors keep their SQLSTATE as the code. authed says whether the
+// request carried a valid JWT (42501 is 401 without one).
+func toAPIError(err error, authed bool) *apierr.Error {
+	var ae *apierr.Error
 	if errors.As(err, &ae) {
 		return ae
-	}
-	var pe *planner.Error
-	if errors.As(err, &pe) {
-		return &apiError{status: pe.Status, code: pe.Code, message: pe.Message, details: pe.Details, detailsJSON: pe.DetailsJSON, hint: pe.Hint}
-	}
-	var ye *payload.Error
-	if errors.As(err, &ye) {
-		return &apiError{status: ye.Status, code: ye.Code, message: ye.Message, details: ye.Details, hint: ye.Hint}
-	}
-	var je *auth.Error
-	if errors.As(err, &je) {
-		e := &apiError{status: je.Status, code: je.Code, message: je.Message, details: je.Details, hint: je.Hint}
-		if je.WWWAuthenticate != "" {
-			e.header, e.value = "WWW-Authenticate", je.WWWAuthenticate
-		}
-		return e
 	}
 	var de *wire.DBError
 	if errors.As(err, &de) && de.Code == "PGRST" {
 		return raisedError(de)
 	}
 	if errors.As(err, &de) {
-		e := &apiError{status: statusOfSQLState(de.Code, de.Message, authed), code: de.Code,
-			message: de.Message, details: de.Detail, hint: de.Hint}
-		if e.status == 401 {
-			e.header, e.value = "WWW-Authenticate", "Bearer"
+		e := &apierr.Error{Status: statusOfSQLState(de.Code, de.Message, authed), Code: de.Code,
+			Message: de.Message, Details: de.Detail, Hint: de.Hint}
+		if e.Status == 401 {
+			e.WWWAuthenticate = "Bearer"
 		}
 		return e
 	}
@@ -93,11 +45,9 @@ func toAPIError(err error, authed bool) *apiError {
 	}
 	var ce *wire.ConnError
 	if errors.As(err, &ce) {
-		return &apiError{status: 503, code: "PGRST001",
-			message: "Database client error. Retrying the connection.", details: ce.Error(),
-			header: "Retry-After", value: "0"}
+		return apierr.ConnectionError(ce.Error())
 	}
-	return &apiError{status: 500, code: "PGRSTX00", message: err.Error()}
+	return apierr.Internal(err.Error())
 }
 
 // statusOfSQLState is PostgREST's SQLSTATE → HTTP status table.
@@ -159,77 +109,50 @@ func statusOfSQLState(code, message string, authed bool) int {
 }
 
 // writeError writes e as the response.
-func writeError(ctx *fasthttp.RequestCtx, e *apiError) {
+func writeError(ctx *fasthttp.RequestCtx, e *apierr.Error) {
 	ctx.Response.ResetBody()
-	ctx.SetStatusCode(e.status)
+	ctx.SetStatusCode(e.Status)
 	ctx.Response.Header.Del("Content-Range")
 	ctx.Response.Header.SetContentType("application/json; charset=utf-8")
 	// RFC 9209; PostgREST names itself here, and clients match on it.
-	ctx.Response.Header.Set("Proxy-Status", "PostgREST; error="+e.code)
-	if e.header != "" {
-		ctx.Response.Header.Set(e.header, e.value)
+	ctx.Response.Header.Set("Proxy-Status", "PostgREST; error="+e.Code)
+	if e.WWWAuthenticate != "" {
+		ctx.Response.Header.Set("WWW-Authenticate", e.WWWAuthenticate)
 	}
-	for i := 0; i+1 < len(e.headers); i += 2 {
-		ctx.Response.Header.Set(e.headers[i], e.headers[i+1])
+	if e.RetryAfter != "" {
+		ctx.Response.Header.Set("Retry-After", e.RetryAfter)
 	}
-	if e.statusText != "" {
-		ctx.Response.Header.SetStatusMessage([]byte(e.statusText))
+	e.EachHeader(func(name, value string) { ctx.Response.Header.Set(name, value) })
+	if e.StatusText != "" {
+		ctx.Response.Header.SetStatusMessage([]byte(e.StatusText))
 	}
-	b := ctx.Response.BodyWriter()
-	buf := make([]byte, 0, 128+len(e.message)+len(e.details)+len(e.hint))
+	buf := make([]byte, 0, 128+len(e.Message)+len(e.Details)+len(e.DetailsJSON)+len(e.Hint))
+	ctx.Response.BodyWriter().Write(appendErrorBody(buf, e))
+}
+
+// appendErrorBody appends e as PostgREST's error object,
+// {"code","details","hint","message"}, empty strings as null: the one
+// writer of error bodies (writeError, and the 416 of a read past its
+// rows).
+func appendErrorBody(buf []byte, e *apierr.Error) []byte {
 	buf = append(buf, `{"code":`...)
-	buf = appendJSONStringOrNull(buf, e.code)
+	buf = appendJSONStringOrNull(buf, e.Code)
 	buf = append(buf, `,"details":`...)
-	if e.detailsJSON != "" {
-		buf = append(buf, e.detailsJSON...)
+	if e.DetailsJSON != "" {
+		buf = append(buf, e.DetailsJSON...)
 	} else {
-		buf = appendJSONStringOrNull(buf, e.details)
+		buf = appendJSONStringOrNull(buf, e.Details)
 	}
 	buf = append(buf, `,"hint":`...)
-	buf = appendJSONStringOrNull(buf, e.hint)
+	buf = appendJSONStringOrNull(buf, e.Hint)
 	buf = append(buf, `,"message":`...)
-	buf = appendJSONStringOrNull(buf, e.message)
-	buf = append(buf, '}')
-	b.Write(buf)
+	buf = appendJSONStringOrNull(buf, e.Message)
+	return append(buf, '}')
 }
 
 func appendJSONStringOrNull(dst []byte, s string) []byte {
 	if s == "" {
 		return append(dst, "null"...)
 	}
-	return appendJSONString(dst, s)
-}
-
-// appendJSONString appends s as a JSON string literal.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// errRPCMethod is PGRST101: functions take GET, HEAD and POST only.
-func errRPCMethod(method []byte) *apiError {
-	return &apiError{status: 405, code: "PGRST101", message: "Cannot use the " + string(method) + " method on RPC"}
+	return sqltext.AppendJSONString(dst, s)
 }

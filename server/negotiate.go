@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 )
@@ -504,16 +505,12 @@ func handlerContentType(h *cache.MediaHandler) string {
 }
 
 // errMediaType is PGRST107, naming every accepted media type.
-func errMediaType(list []accepted) *apiError {
-	var b strings.Builder
-	b.WriteString("None of these media types are available: ")
+func errMediaType(list []accepted) *apierr.Error {
+	types := make([]string, len(list))
 	for i := range list {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(list[i].mime())
+		types[i] = list[i].mime()
 	}
-	return &apiError{status: 406, code: "PGRST107", message: b.String()}
+	return apierr.NoMediaType(types)
 }
 
 // profile picks the request's schema: the Accept-Profile header (for
@@ -529,7 +526,5 @@ func profile(header []byte, schemas []string) (schema string, byProfile bool, er
 			return s, true, nil
 		}
 	}
-	return "", false, &apiError{status: 406, code: "PGRST106",
-		message: "Invalid schema: " + string(header),
-		hint:    "Only the following schemas are exposed: " + strings.Join(schemas, ", ")}
+	return "", false, apierr.InvalidSchema(string(header), schemas)
 }

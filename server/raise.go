@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/wire"
 )
 
@@ -27,7 +28,7 @@ type raisedDetail struct {
 }
 
 // raisedError is the response of a RAISE SQLSTATE 'PGRST' error.
-func raisedError(de *wire.DBError) *apiError {
+func raisedError(de *wire.DBError) *apierr.Error {
 	var m raisedMessage
 	if json.Unmarshal([]byte(de.Message), &m) != nil || m.Code == nil || m.Message == nil {
 		return raiseParseError("Invalid JSON value for MESSAGE: '"+de.Message+"'",
@@ -41,15 +42,15 @@ func raisedError(de *wire.DBError) *apiError {
 	if json.Unmarshal([]byte(de.Detail), &d) != nil || d.Status == nil || d.Headers == nil {
 		return raiseParseError("Invalid JSON value for DETAIL: '"+de.Detail+"'", detailHint)
 	}
-	e := &apiError{status: *d.Status, code: *m.Code, message: *m.Message}
+	e := &apierr.Error{Status: *d.Status, Code: *m.Code, Message: *m.Message}
 	if m.Details != nil {
-		e.details = *m.Details
+		e.Details = *m.Details
 	}
 	if m.Hint != nil {
-		e.hint = *m.Hint
+		e.Hint = *m.Hint
 	}
 	if d.StatusText != nil {
-		e.statusText = *d.StatusText
+		e.StatusText = *d.StatusText
 	}
 	names := make([]string, 0, len(d.Headers))
 	for k := range d.Headers {
@@ -57,12 +58,11 @@ func raisedError(de *wire.DBError) *apiError {
 	}
 	slices.Sort(names)
 	for _, k := range names {
-		e.headers = append(e.headers, k, d.Headers[k])
+		e.AddHeader(k, d.Headers[k])
 	}
 	return e
 }
 
-func raiseParseError(details, hint string) *apiError {
-	return &apiError{status: 500, code: "PGRST121",
-		message: `Could not parse JSON in the "RAISE SQLSTATE 'PGRST'" error`, details: details, hint: hint}
+func raiseParseError(details, hint string) *apierr.Error {
+	return apierr.RaiseParse(details, hint)
 }

@@ -5,16 +5,12 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/planner"
 )
 
 // Pagination: the Range header, the status (200, 206, 416) and
 // Content-Range from the page and the count, Content-Location.
-
-// errRange is PGRST103 with one of PostgREST's details.
-func errRange(details string) *apiError {
-	return &apiError{status: 416, code: "PGRST103", message: "Requested range not satisfiable", details: details}
-}
 
 // applyRangeHeader narrows q's top-level range to the Range header's
 // "first-[last]" (GET only; anything else in the header is ignored, as is
@@ -34,9 +30,9 @@ func applyRangeHeader(q *planner.Query, h []byte) error {
 	nlo, nhi := max(lo, qlo), min(hi, qhi)
 	if nhi < nlo {
 		if hi < lo {
-			return errRange("The lower boundary must be lower than or equal to the upper boundary in the Range header.")
+			return apierr.RangeReversed()
 		}
-		return errRange("Limit should be greater than or equal to zero.")
+		return apierr.NegativeLimit()
 	}
 	q.Offset = nlo
 	q.Limit = -1
@@ -134,19 +130,6 @@ func planRows(explain []byte) (int64, bool) {
 		j++
 	}
 	return readDigits(b[:j])
-}
-
-// appendErrorBody renders e as PostgREST's error object.
-func appendErrorBody(buf []byte, e *apiError) []byte {
-	buf = append(buf, `{"code":`...)
-	buf = appendJSONStringOrNull(buf, e.code)
-	buf = append(buf, `,"details":`...)
-	buf = appendJSONStringOrNull(buf, e.details)
-	buf = append(buf, `,"hint":`...)
-	buf = appendJSONStringOrNull(buf, e.hint)
-	buf = append(buf, `,"message":`...)
-	buf = appendJSONStringOrNull(buf, e.message)
-	return append(buf, '}')
 }
 
 // appendContentLocation renders "/target?params": the decoded parameters

@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/wire"
@@ -80,13 +81,11 @@ func checkResult(x *exchange) error {
 	res, pr := &x.res, &x.pr
 	n := res.pageTotal
 	if singular(pr.Media.Body) && n != 1 {
-		return &apiError{status: 406, code: "PGRST116", message: "Cannot coerce the result to a single JSON object",
-			details: "The result contains " + strconv.FormatInt(n, 10) + " rows"}
+		return apierr.SingularCardinality(n)
 	}
 	if p := &pr.Prefer; p.HasMaxAffected && p.Handling == planner.HandlingStrict && n > p.MaxAffected &&
 		(pr.Action == planner.ActionUpdate || pr.Action == planner.ActionDelete) {
-		return &apiError{status: 400, code: "PGRST124", message: "Query result exceeds max-affected preference constraint",
-			details: "The query affects " + strconv.FormatInt(n, 10) + " rows"}
+		return apierr.MaxAffected(n)
 	}
 	return nil
 }
@@ -154,9 +153,7 @@ func readHeaders(ctx *fasthttp.RequestCtx, x *exchange) int {
 	ct := x.media.contentType
 	if status == 416 {
 		ctx.Response.ResetBody()
-		e := errRange("An offset of " + strconv.FormatInt(q.Offset, 10) + " was requested, but there are only " +
-			strconv.FormatInt(res.total, 10) + " rows.")
-		ctx.Response.SetBody(appendErrorBody(nil, e))
+		ctx.Response.SetBody(appendErrorBody(nil, apierr.OffsetBeyondTotal(q.Offset, res.total)))
 		ct = "application/json; charset=utf-8"
 	}
 	h.Set("Content-Type", ct)
@@ -257,8 +254,7 @@ func appendLocation(dst []byte, target string, pairs []byte) ([]byte, error) {
 	return dst, nil
 }
 
-var errPutMismatch = &apiError{status: 400, code: "PGRST115",
-	message: "Payload values do not match URL in primary key column(s)"}
+var errPutMismatch = apierr.PutMismatch()
 
 // respondOptions answers OPTIONS on a relation (or the root) with the
 // methods it allows, as PostgREST derives them from the catalog.
@@ -293,10 +289,8 @@ func (s *Server) respondOptions(ctx *fasthttp.RequestCtx, sc *cache.Schema, sche
 }
 
 var (
-	errGUCHeaders = &apiError{status: 500, code: "PGRST111",
-		message: "response.headers guc must be a JSON array composed of objects with a single key and a string value"}
-	errGUCStatus = &apiError{status: 500, code: "PGRST112",
-		message: "response.status guc must be a valid status code"}
+	errGUCHeaders = apierr.GUCHeaders()
+	errGUCStatus  = apierr.GUCStatus()
 )
 
 // applyGUCHeaders sets the headers of response.headers, a JSON array of

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/planner"
 )
 
@@ -42,11 +43,11 @@ func routeOf(method, path []byte) (route, error) {
 	case "DELETE":
 		r.action = planner.ActionDelete
 	default:
-		return r, errUnsupportedMethod(method)
+		return r, apierr.UnsupportedMethod(string(method))
 	}
 	if len(p) == 0 {
 		if r.action != planner.ActionRead && r.action != planner.ActionOptions {
-			return r, errUnsupportedMethod(method)
+			return r, apierr.UnsupportedMethod(string(method))
 		}
 		if r.action == planner.ActionRead {
 			r.action = planner.ActionRoot
@@ -65,7 +66,7 @@ func routeOf(method, path []byte) (route, error) {
 			r.action, r.post = planner.ActionCall, true
 		case planner.ActionOptions:
 		default:
-			return r, errRPCMethod(method)
+			return r, apierr.RPCMethod(string(method))
 		}
 		return r, nil
 	}
@@ -94,7 +95,7 @@ func (r *route) profileHeader() string {
 func (r *route) unavailable(method []byte) error {
 	switch r.action {
 	case planner.ActionRoot:
-		return errNotImplemented("the root endpoint (OpenAPI) is not available yet")
+		return apierr.NotImplemented("the root endpoint (OpenAPI) is not available yet")
 	}
-	return errUnsupportedMethod(method)
+	return apierr.UnsupportedMethod(string(method))
 }

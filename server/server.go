@@ -13,6 +13,7 @@ import (
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/sqltext"
 	"github.com/pgrst/pgrst/wire"
 )
 
@@ -109,7 +110,7 @@ func (s *Server) SetOptions(o Options) {
 	rt := &runConfig{Options: o}
 	rt.searchPath = quoteIdentList(nil, firstOr(o.Schemas, "public"), o.ExtraSearchPath)
 	if o.PreRequest != "" {
-		rt.preRequestSQL = "select " + quoteQualified(o.PreRequest) + "()"
+		rt.preRequestSQL = "select " + sqltext.QuoteQualified(o.PreRequest) + "()"
 	}
 	rt.cors = newCORSPolicy(o.CORSAllowedOrigins)
 	rt.txRollback = strings.HasPrefix(o.TxEnd, "rollback")

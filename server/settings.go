@@ -5,6 +5,8 @@ import (
 	"unsafe"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // fillSettings queues the transaction-local settings of a request in
@@ -32,7 +34,7 @@ func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConf
 		}
 		b = appendJSONLower(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, unsafe.String(unsafe.SliceData(v), len(v)))
+		b = sqltext.AppendJSONString(b, unsafe.String(unsafe.SliceData(v), len(v)))
 	})
 	b = append(b, '}')
 	r.SetBytes(nameHeaders, b)
@@ -42,9 +44,9 @@ func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConf
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, unsafe.String(unsafe.SliceData(k), len(k)))
+		b = sqltext.AppendJSONString(b, unsafe.String(unsafe.SliceData(k), len(k)))
 		b = append(b, ':')
-		b = appendJSONString(b, unsafe.String(unsafe.SliceData(v), len(v)))
+		b = sqltext.AppendJSONString(b, unsafe.String(unsafe.SliceData(v), len(v)))
 	})
 	b = append(b, '}')
 	r.SetBytes(nameCookies, b)
@@ -101,7 +103,18 @@ func appendLower(dst, k []byte) []byte {
 func appendJSONLower(dst, k []byte) []byte {
 	var tmp [64]byte // on the stack: header names are short
 	l := appendLower(tmp[:0], k)
-	return appendJSONString(dst, unsafe.String(unsafe.SliceData(l), len(l)))
+	return sqltext.AppendJSONString(dst, unsafe.String(unsafe.SliceData(l), len(l)))
+}
+
+// quoteIdentList renders first and rest as a comma-separated list of
+// quoted identifiers, the form search_path takes.
+func quoteIdentList(dst []byte, first string, rest []string) string {
+	dst = sqltext.AppendIdent(dst, first)
+	for _, s := range rest {
+		dst = append(dst, ", "...)
+		dst = sqltext.AppendIdent(dst, s)
+	}
+	return string(dst)
 }
 
 // isGUCNamePart reports whether s can be one dot-separated part of a

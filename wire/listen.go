@@ -3,10 +3,11 @@ package wire
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // Listener is a dedicated connection (never one of the pool's) that
@@ -40,7 +41,7 @@ func Listen(ctx context.Context, uri, channel string) (*Listener, error) {
 	if err != nil {
 		return nil, &ConnError{Err: err}
 	}
-	if _, err := conn.Exec(ctx, "listen "+quoteIdent(channel)); err != nil {
+	if _, err := conn.Exec(ctx, "listen "+sqltext.QuoteIdent(channel)); err != nil {
 		conn.Close(context.Background())
 		return nil, classify(err)
 	}
@@ -75,9 +76,4 @@ func (l *Listener) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	l.conn.Close(ctx)
-}
-
-// quoteIdent quotes an SQL identifier.
-func quoteIdent(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // settingsSQL sets every transaction-local setting of a request in one
@@ -103,18 +105,20 @@ func (r *Request) ResetSettings() {
 	r.names, r.values, r.nSettings = r.names[:0], r.values[:0], 0
 }
 
-// Set adds the setting name = value.
+// Set adds the setting name = value. A NUL in either is sent as it is
+// (sqltext.AppendArrayElemKeepNUL), so PostgreSQL refuses the statement
+// rather than a setting silently losing bytes.
 func (r *Request) Set(name, value string) {
 	r.sep()
-	r.names = appendArrayElem(r.names, name)
-	r.values = appendArrayElem(r.values, value)
+	r.names = sqltext.AppendArrayElemKeepNUL(r.names, name)
+	r.values = sqltext.AppendArrayElemKeepNUL(r.values, value)
 }
 
 // SetBytes is Set with byte slices; it copies them.
 func (r *Request) SetBytes(name, value []byte) {
 	r.sep()
-	r.names = appendArrayElem(r.names, unsafe.String(unsafe.SliceData(name), len(name)))
-	r.values = appendArrayElem(r.values, unsafe.String(unsafe.SliceData(value), len(value)))
+	r.names = sqltext.AppendArrayElemKeepNUL(r.names, unsafe.String(unsafe.SliceData(name), len(name)))
+	r.values = sqltext.AppendArrayElemKeepNUL(r.values, unsafe.String(unsafe.SliceData(value), len(value)))
 }
 
 func (r *Request) sep() {
@@ -393,20 +397,7 @@ func (r *Request) resultOf(v [][]byte) *Result {
 	return res
 }
 
-// appendArrayElem appends s as a double-quoted element of a PostgreSQL
-// text[] literal.
-func appendArrayElem(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for j := 0; j < len(s); j++ {
-		if s[j] == '"' || s[j] == '\\' {
-			dst = append(dst, '\\')
-		}
-		dst = append(dst, s[j])
-	}
-	return append(dst, '"')
-}
-
-// splitTextArray undoes a sequence of appendArrayElem separated by commas.
+// splitTextArray undoes a sequence of sqltext.AppendArrayElemKeepNUL separated by commas.
 func splitTextArray(b []byte) []string {
 	var out []string
 	var cur []byte

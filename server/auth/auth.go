@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/server/auth/jsonpath"
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // Options configure a Verifier.
@@ -109,7 +110,7 @@ func New(o Options) (*Verifier, error) {
 	}
 
 	if o.AnonRole != "" {
-		claims := appendJSONString([]byte(`{"role":`), o.AnonRole)
+		claims := sqltext.AppendJSONString([]byte(`{"role":`), o.AnonRole)
 		v.anon = Result{
 			Role:         o.AnonRole,
 			Claims:       append(claims, '}'),

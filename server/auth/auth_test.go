@@ -118,6 +118,17 @@ func wantRole(t *testing.T, v *Verifier, header []byte, role string) Result {
 	return res
 }
 
+// PostgREST v16.2's PGRST301 texts for keys and algorithms (the details
+// are jose-jwt's), spelt out here so that the tests pin them.
+const (
+	msgKeyError     = "No suitable key or wrong key type"
+	msgBadAlgorithm = "Wrong or unsupported encoding algorithm"
+
+	detNoSuitableKey = "No suitable key was found to decode the JWT"
+	detNoKeyDecoded  = "None of the keys was able to decode the JWT"
+	detUnsecured     = "JWT is unsecured but expected 'alg' was not 'none'"
+)
+
 // wantErr checks a failure's code, message and details.
 func wantErr(t *testing.T, v *Verifier, header []byte, code, msg, details string) *Error {
 	t.Helper()

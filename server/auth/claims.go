@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // clockSkew is PostgREST's allowance, in seconds, when checking exp, nbf
@@ -194,7 +196,7 @@ func appendJSON(b []byte, v any) []byte {
 		}
 		return append(b, x...)
 	case string:
-		return appendJSONString(b, x)
+		return sqltext.AppendJSONString(b, x)
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {
@@ -210,7 +212,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = sqltext.AppendJSONString(b, k)
 			b = append(b, ':')
 			b = appendJSON(b, x[k])
 		}
@@ -226,31 +228,6 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// appendJSONString writes s as a JSON string, escaping only what JSON
-// requires.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
 }
 
 // member is the byte span of one top-level member of a JSON object.
@@ -365,7 +342,7 @@ func claimsWithRole(payload []byte, members []member, role string) []byte {
 	}
 	b := make([]byte, 0, len(payload)+len(role)+10)
 	b = append(b, `{"role":`...)
-	b = appendJSONString(b, role)
+	b = sqltext.AppendJSONString(b, role)
 	for _, m := range members {
 		if m.key == "role" {
 			continue

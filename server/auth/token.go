@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+
+	"github.com/pgrst/pgrst/apierr"
 )
 
 // bearerToken extracts the token of an Authorization header value the way
@@ -112,7 +114,7 @@ func verifyToken(keys []verifyKey, token []byte) ([]byte, *Error) {
 	dot1 := bytes.IndexByte(token, '.')
 	dots := bytes.Count(token, []byte{'.'})
 	if dots != 2 {
-		return nil, errParts(dots + 1)
+		return nil, apierr.JWTParts(dots + 1)
 	}
 	dot2 := dot1 + 1 + bytes.IndexByte(token[dot1+1:], '.')
 	headerB64, payloadB64, sigB64 := token[:dot1], token[dot1+1:dot2], token[dot2+1:]

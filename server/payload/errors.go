@@ -1,30 +1,18 @@
 package payload
 
-import "strconv"
+import (
+	"strconv"
 
-// Error is a body PostgREST refuses, with the fields of its error body.
-// An empty Details or Hint is JSON null. Parse returns only *Error values;
-// those without per-request text are shared, so treat them as read-only.
-type Error struct {
-	Status  int
-	Code    string
-	Message string
-	Details string
-	Hint    string
-}
+	"github.com/pgrst/pgrst/apierr"
+)
 
-func (e *Error) Error() string {
-	s := e.Code + " (" + strconv.Itoa(e.Status) + "): " + e.Message
-	if e.Details != "" {
-		s += ": " + e.Details
-	}
-	return s
-}
+// Error is a body PostgREST refuses: a PGRST102 of apierr's table. Parse
+// returns only *Error values; those without per-request text are shared,
+// so treat them as read-only.
+type Error = apierr.Error
 
 // invalidBody is PostgREST's InvalidBody: PGRST102, status 400 (Error.hs).
-func invalidBody(message, details string) *Error {
-	return &Error{Status: 400, Code: "PGRST102", Message: message, Details: details}
-}
+func invalidBody(message, details string) *Error { return apierr.InvalidBody(message, details) }
 
 // The messages of Payload.hs. PostgREST drops aeson's parse error in favour
 // of one generic message (PostgREST issue 2344), so invalid JSON has no
