@@ -107,6 +107,25 @@ func TestJSONString(t *testing.T) {
 	}
 }
 
+// Invalid UTF-8 becomes U+FFFD, so the result is always valid JSON; long
+// plain runs (the 8-byte fast path) are copied whole; in a CSV field's
+// content each doubled quote stands for one.
+func TestJSONBytes(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"a\xffb", `"a\ufffdb"`},
+		{"0123456789abcdef\xc3", `"0123456789abcdef\ufffd"`},
+		{"0123456789abcdef\"x", `"0123456789abcdef\"x"`},
+	} {
+		in := []byte(c.in)
+		if got := AppendJSON(nil, in); string(got) != c.want {
+			t.Errorf("AppendJSON(%q) = %s, want %s", in, got, c.want)
+		}
+	}
+	if got := AppendJSONUndoubled(nil, []byte(`say ""hi"" now`)); string(got) != `"say \"hi\" now"` {
+		t.Errorf("AppendJSONUndoubled = %s", got)
+	}
+}
+
 // With room in dst, nothing allocates: the request path builds
 // statements and settings in reused buffers.
 func TestAppendAllocs(t *testing.T) {

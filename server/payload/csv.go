@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // parseCSV converts a CSV body into a JSON array of objects, as PostgREST
@@ -35,7 +37,7 @@ func (p *Payload) parseCSV(b []byte) error {
 		if len(p.hspan) > 0 {
 			p.hbuf = append(p.hbuf, ',')
 		}
-		p.hbuf = appendString(p.hbuf, k, false)
+		p.hbuf = sqltext.AppendJSON(p.hbuf, k)
 		p.hbuf = append(p.hbuf, ':')
 		p.hspan = append(p.hspan, span{start, len(p.hbuf)})
 		p.addText(k)
@@ -74,7 +76,7 @@ func (p *Payload) parseCSV(b []byte) error {
 				if string(content) == "NULL" {
 					out = append(out, "null"...)
 				} else {
-					out = appendString(out, content, quoted)
+					out = appendField(out, content, quoted)
 				}
 			}
 			n++
@@ -151,9 +153,14 @@ func csvField(b []byte, i int) (content []byte, quoted bool, next int, msg strin
 	return b[i:j], false, j, ""
 }
 
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
 // fieldEnd marks the bytes of v (little-endian) that end an unquoted
 // field: ',', '\n', '\r' and '"' (a mistake). The lowest mark is exact, as
-// in special.
+// in sqltext.JSONSpecial8.
 func fieldEnd(v uint64) uint64 {
 	a := v ^ (',' * ones)
 	n := v ^ ('\n' * ones)
@@ -197,4 +204,13 @@ func appendUndoubled(dst, s []byte) []byte {
 		}
 	}
 	return dst
+}
+
+// appendField appends a CSV field's content as a JSON string; in a quoted
+// field each doubled quote stands for one.
+func appendField(dst, content []byte, quoted bool) []byte {
+	if quoted {
+		return sqltext.AppendJSONUndoubled(dst, content)
+	}
+	return sqltext.AppendJSON(dst, content)
 }

@@ -1,6 +1,10 @@
 package payload
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/pgrst/pgrst/sqltext"
+)
 
 // parseForm reads an application/x-www-form-urlencoded body as PostgREST
 // does (http-types' parseSimpleQuery): a leading '?' is dropped, pairs are
@@ -43,9 +47,9 @@ func (p *Payload) parseForm(b []byte) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendString(out, key, false)
+		out = sqltext.AppendJSON(out, key)
 		out = append(out, ':')
-		out = appendString(out, val, false)
+		out = sqltext.AppendJSON(out, val)
 		p.Form = append(p.Form, Field{Key: key, Value: val})
 		p.addText(key)
 	}

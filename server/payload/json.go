@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // maxDepth bounds the nesting of arrays and objects in a JSON body, as
@@ -262,21 +264,6 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-// special marks the bytes of v (little-endian) that need a look inside a
-// JSON string: '"', '\\', a control character or a non-ASCII byte. Each
-// term is the classic "has a zero byte" test: it may mark a byte after a
-// marked one by mistake, never before, so the lowest mark is exact.
-func special(v uint64) uint64 {
-	q := v ^ ('"' * ones)
-	s := v ^ ('\\' * ones)
-	return ((q-ones)&^q | (s-ones)&^s | (v-' '*ones)&^v | v) & highs
-}
-
 // scanString reads the string at b[i] == '"' and returns the index after
 // its closing quote, whether it has escapes, and whether it is valid.
 func scanString(b []byte, i int) (end int, esc, ok bool) {
@@ -289,7 +276,7 @@ func scanString(b []byte, i int) (end int, esc, ok bool) {
 				}
 				break
 			}
-			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if m := sqltext.JSONSpecial8(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				break
 			}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // result is what a test expects of a Parse: the error's message (empty:
@@ -420,7 +422,7 @@ func TestMarks(t *testing.T) {
 	lowest := func(m uint64) int { return bits.TrailingZeros64(m) >> 3 }
 	test := func(w [8]byte) {
 		v := binary.LittleEndian.Uint64(w[:])
-		if got, want := lowest(special(v)), first(w, isSpecial); got != want {
+		if got, want := lowest(sqltext.JSONSpecial8(v)), first(w, isSpecial); got != want {
 			t.Fatalf("special(%q) marks byte %d, want %d", w, got, want)
 		}
 		if got, want := lowest(fieldEnd(v)), first(w, isEnd); got != want {
