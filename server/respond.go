@@ -203,34 +203,19 @@ func writeHeaders(ctx *fasthttp.RequestCtx, x *exchange) (int, error) {
 		status = 204
 	}
 	if pr.Action != planner.ActionUpsert {
-		first := int64(1) // "*": no range
+		// PATCH names the range of the rows it changed; the others
+		// only count them: "*/total".
+		var rangeRows int64
 		if pr.Action == planner.ActionUpdate {
-			first = 0
+			rangeRows = n
 		}
-		x.buf = appendAffectedRange(x.buf[:0], first, n, counted)
+		x.buf = appendContentRange(x.buf[:0], 0, rangeRows, n, counted)
 		h.SetBytesV("Content-Range", x.buf)
 	}
 	if repr {
 		h.Set("Content-Type", x.media.contentType)
 	}
 	return status, nil
-}
-
-// appendAffectedRange renders a write's Content-Range: "first-(n-1)/total"
-// when first is 0 and n > 0, else "*/total"; total is n when counted, "*"
-// otherwise.
-func appendAffectedRange(dst []byte, first, n int64, counted bool) []byte {
-	if first == 0 && n > 0 {
-		dst = append(dst, '0', '-')
-		dst = strconv.AppendInt(dst, n-1, 10)
-	} else {
-		dst = append(dst, '*')
-	}
-	dst = append(dst, '/')
-	if !counted {
-		return append(dst, '*')
-	}
-	return strconv.AppendInt(dst, n, 10)
 }
 
 // appendLocation renders "/target?k=eq.v&..." from the statement's JSON
