@@ -916,31 +916,36 @@ func (s *pstate) ftsOp(e *OpExpr, logic bool) res {
 	return q.done(true)
 }
 
-var simpleOps = [...]struct {
+// opLit is an operator's name in the URL.
+type opLit struct {
 	lit string
 	op  Op
-}{{"neq", OpNeq}, {"cs", OpCs}, {"cd", OpCd}, {"ov", OpOv}, {"sl", OpSl}, {"sr", OpSr}, {"nxr", OpNxr}, {"nxl", OpNxl}, {"adj", OpAdj}}
+}
 
-var quantOps = [...]struct {
-	lit string
-	op  Op
-}{{"eq", OpEq}, {"gte", OpGte}, {"gt", OpGt}, {"lte", OpLte}, {"lt", OpLt}, {"like", OpLike}, {"ilike", OpILike}, {"match", OpMatch}, {"imatch", OpIMatch}}
+var simpleOps = [...]opLit{{"neq", OpNeq}, {"cs", OpCs}, {"cd", OpCd}, {"ov", OpOv}, {"sl", OpSl}, {"sr", OpSr}, {"nxr", OpNxr}, {"nxl", OpNxl}, {"adj", OpAdj}}
 
-// simpleOp is neq|cs|cd|ov|sl|sr|nxr|nxl|adj . value.
-func (s *pstate) simpleOp(e *OpExpr, logic bool) res {
-	q := seq{s: s}
+var quantOps = [...]opLit{{"eq", OpEq}, {"gte", OpGte}, {"gt", OpGt}, {"lte", OpLte}, {"lt", OpLt}, {"like", OpLike}, {"ilike", OpILike}, {"match", OpMatch}, {"imatch", OpIMatch}}
+
+// opName is try "a" <|> try "b" <|> ... over ops in order: the first
+// operator name that matches, and the merged result of the tries.
+func (s *pstate) opName(ops []opLit) (Op, res) {
 	var r res
-	op := OpNeq
-	for _, o := range simpleOps {
+	for _, o := range ops {
 		if s.cannotStart(o.lit) {
 			continue
 		}
 		r = s.or(r, s.tryStr(o.lit))
 		if r.ok {
-			op = o.op
-			break
+			return o.op, r
 		}
 	}
+	return ops[0].op, r
+}
+
+// simpleOp is neq|cs|cd|ov|sl|sr|nxr|nxl|adj . value.
+func (s *pstate) simpleOp(e *OpExpr, logic bool) res {
+	q := seq{s: s}
+	op, r := s.opName(simpleOps[:])
 	if !q.step(s.label(r, lblSingleOp)) {
 		return q.done(false)
 	}
@@ -958,18 +963,7 @@ func (s *pstate) simpleOp(e *OpExpr, logic bool) res {
 // quantOp is eq|gte|gt|lte|lt|like|ilike|match|imatch [(any|all)] . value.
 func (s *pstate) quantOp(e *OpExpr, logic bool) res {
 	q := seq{s: s}
-	var r res
-	op := OpEq
-	for _, o := range quantOps {
-		if s.cannotStart(o.lit) {
-			continue
-		}
-		r = s.or(r, s.tryStr(o.lit))
-		if r.ok {
-			op = o.op
-			break
-		}
-	}
+	op, r := s.opName(quantOps[:])
 	if !q.step(s.label(r, lblSingleOp)) {
 		return q.done(false)
 	}
