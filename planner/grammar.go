@@ -905,15 +905,7 @@ func (s *pstate) ftsOp(e *OpExpr, logic bool) res {
 		lr.ok = true
 	}
 	q.step(lr)
-	if !q.step(s.delimiter()) {
-		return q.done(false)
-	}
-	v, vr := s.value(logic)
-	if !q.step(vr) {
-		return q.done(false)
-	}
-	e.Op, e.Value = op, v
-	return q.done(true)
+	return s.operand(&q, e, op, logic)
 }
 
 // opLit is an operator's name in the URL.
@@ -925,6 +917,20 @@ type opLit struct {
 var simpleOps = [...]opLit{{"neq", OpNeq}, {"cs", OpCs}, {"cd", OpCd}, {"ov", OpOv}, {"sl", OpSl}, {"sr", OpSr}, {"nxr", OpNxr}, {"nxl", OpNxl}, {"adj", OpAdj}}
 
 var quantOps = [...]opLit{{"eq", OpEq}, {"gte", OpGte}, {"gt", OpGt}, {"lte", OpLte}, {"lt", OpLt}, {"like", OpLike}, {"ilike", OpILike}, {"match", OpMatch}, {"imatch", OpIMatch}}
+
+// operand is the delimiter and value that end every operator: op and the
+// value go into e.
+func (s *pstate) operand(q *seq, e *OpExpr, op Op, logic bool) res {
+	if !q.step(s.delimiter()) {
+		return q.done(false)
+	}
+	v, vr := s.value(logic)
+	if !q.step(vr) {
+		return q.done(false)
+	}
+	e.Op, e.Value = op, v
+	return q.done(true)
+}
 
 // opName is try "a" <|> try "b" <|> ... over ops in order: the first
 // operator name that matches, and the merged result of the tries.
@@ -949,15 +955,7 @@ func (s *pstate) simpleOp(e *OpExpr, logic bool) res {
 	if !q.step(s.label(r, lblSingleOp)) {
 		return q.done(false)
 	}
-	if !q.step(s.delimiter()) {
-		return q.done(false)
-	}
-	v, vr := s.value(logic)
-	if !q.step(vr) {
-		return q.done(false)
-	}
-	e.Op, e.Value = op, v
-	return q.done(true)
+	return s.operand(&q, e, op, logic)
 }
 
 // quantOp is eq|gte|gt|lte|lt|like|ilike|match|imatch [(any|all)] . value.
@@ -990,15 +988,7 @@ func (s *pstate) quantOp(e *OpExpr, logic bool) res {
 		qr.ok = true
 	}
 	q.step(qr)
-	if !q.step(s.delimiter()) {
-		return q.done(false)
-	}
-	v, vr := s.value(logic)
-	if !q.step(vr) {
-		return q.done(false)
-	}
-	e.Op, e.Value = op, v
-	return q.done(true)
+	return s.operand(&q, e, op, logic)
 }
 
 // orderEnd is try (lookAhead (char ',')) <|> try eof.
