@@ -330,39 +330,29 @@ func (p *jpParser) unicodeEscape() (rune, error) {
 }
 
 func (p *jpParser) logicalOr() (jpOr, error) {
-	var or jpOr
-	for {
-		and, err := p.logicalAnd()
-		if err != nil {
-			return nil, err
-		}
-		or = append(or, and)
-		save := p.pos
-		p.spaces()
-		if !p.peekString("||") {
-			p.pos = save
-			return or, nil
-		}
-		p.pos += 2
-		p.spaces()
-	}
+	return infixList(p, "||", p.logicalAnd)
 }
 
 func (p *jpParser) logicalAnd() (jpAnd, error) {
-	var and jpAnd
+	return infixList(p, "&&", p.basic)
+}
+
+// infixList parses item (op item)..., with optional spaces around op.
+func infixList[T any](p *jpParser, op string, item func() (T, error)) ([]T, error) {
+	var list []T
 	for {
-		b, err := p.basic()
+		x, err := item()
 		if err != nil {
 			return nil, err
 		}
-		and = append(and, b)
+		list = append(list, x)
 		save := p.pos
 		p.spaces()
-		if !p.peekString("&&") {
+		if !p.peekString(op) {
 			p.pos = save
-			return and, nil
+			return list, nil
 		}
-		p.pos += 2
+		p.pos += len(op)
 		p.spaces()
 	}
 }
