@@ -81,41 +81,35 @@ func (p *jpParser) segment() (jpSegment, bool, error) {
 	case p.peekString(".."):
 		p.pos += 2
 		seg.descendant = true
-		switch {
-		case p.peekByte('['):
-			sels, err := p.bracketed()
-			seg.sels = sels
-			return seg, true, err
-		case p.peekByte('*'):
-			p.pos++
-			seg.sels = []jpSelector{{kind: selWildcard}}
-			return seg, true, nil
+		if p.peekByte('[') {
+			break
 		}
-		name, ok := p.shorthandName()
-		if !ok {
-			return seg, false, p.fail("a member name, '*' or '[' after '..'")
-		}
-		seg.sels = []jpSelector{{kind: selName, name: name}}
-		return seg, true, nil
+		return p.member(seg, "a member name, '*' or '[' after '..'")
 	case p.peekByte('.'):
 		p.pos++
-		if p.peekByte('*') {
-			p.pos++
-			seg.sels = []jpSelector{{kind: selWildcard}}
-			return seg, true, nil
-		}
-		name, ok := p.shorthandName()
-		if !ok {
-			return seg, false, p.fail("a member name or '*' after '.'")
-		}
-		seg.sels = []jpSelector{{kind: selName, name: name}}
-		return seg, true, nil
-	case p.peekByte('['):
-		sels, err := p.bracketed()
-		seg.sels = sels
-		return seg, true, err
+		return p.member(seg, "a member name or '*' after '.'")
+	case !p.peekByte('['):
+		return seg, false, nil
 	}
-	return seg, false, nil
+	sels, err := p.bracketed()
+	seg.sels = sels
+	return seg, true, err
+}
+
+// member reads the '*' or member name of a dotted segment; what is the
+// message when neither is there.
+func (p *jpParser) member(seg jpSegment, what string) (jpSegment, bool, error) {
+	if p.peekByte('*') {
+		p.pos++
+		seg.sels = []jpSelector{{kind: selWildcard}}
+		return seg, true, nil
+	}
+	name, ok := p.shorthandName()
+	if !ok {
+		return seg, false, p.fail(what)
+	}
+	seg.sels = []jpSelector{{kind: selName, name: name}}
+	return seg, true, nil
 }
 
 // shorthandName reads a member-name-shorthand: a letter, '_' or any
