@@ -2,52 +2,22 @@ package server
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
+	"github.com/pgrst/pgrst/server/media"
 )
 
 // Content negotiation: the Accept header as PostgREST reads it (wai's
 // parseHttpAccept, then PostgREST's media type decoding), and the choice
 // of the first acceptable media type that a read can produce.
 
-// mediaKind is a decoded media type.
-type mediaKind uint8
-
-const (
-	mtOther mediaKind = iota
-	mtAny
-	mtJSON
-	mtArrayStripped // application/vnd.pgrst.array+json;nulls=stripped
-	mtObject        // application/vnd.pgrst.object+json
-	mtObjectStripped
-	mtCSV
-	mtText
-	mtXML
-	mtOctet
-	mtGeoJSON
-	mtOpenAPI
-	mtURLEncoded
-	mtPlan
-	mtArray // decoding only: becomes mtJSON or mtArrayStripped
-)
-
-// mediaType is one entry of Accept. name is the text as sent (spaces and
-// the q parameter removed), used for types without a canonical name.
-// params are the parameters after type/subtype (for the plan type's name).
-type mediaType struct {
-	kind   mediaKind
-	name   []byte
-	params []byte
-}
-
 // accepted is one Accept entry with its sort key.
 type accepted struct {
-	mediaType
+	media.Type
 	q    float64
 	spec int // parameters minus wildcards: more specific sorts first
 }
@@ -72,7 +42,7 @@ var anyMediaName = []byte("*/*")
 // sent. A missing header is */*.
 func parseAccept(dst []accepted, h []byte) []accepted {
 	if len(h) == 0 {
-		return append(dst, accepted{mediaType: mediaType{kind: mtAny, name: anyMediaName}, q: 1})
+		return append(dst, accepted{Type: media.Type{Kind: media.Any, Name: anyMediaName}, q: 1})
 	}
 	for len(h) > 0 {
 		var part []byte
@@ -100,7 +70,7 @@ func parseAccept(dst []accepted, h []byte) []accepted {
 			q = readQuality(qs)
 			s = s[:i]
 		}
-		a := accepted{mediaType: decodeMediaType(s), q: q,
+		a := accepted{Type: media.Decode(s), q: q,
 			spec: bytes.Count(s, []byte(";")) - bytes.Count(s, []byte("*"))}
 		// Insertion keeps equal keys in their order (a stable sort).
 		j := len(dst)
@@ -200,192 +170,6 @@ func parseDecimal(b []byte) (float64, bool) {
 	return v, true
 }
 
-// asciiEqualFold compares a lower-case ASCII name with b, ignoring case.
-func asciiEqualFold(name string, b []byte) bool {
-	if len(name) != len(b) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != name[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-// decodeMediaType decodes type/subtype[;key=value]... . Text that does not
-// start with a type and subtype is an unknown media type.
-func decodeMediaType(s []byte) mediaType {
-	mt := mediaType{kind: mtOther, name: s}
-	i := 0
-	for i < len(s) && (isAlnum(s[i]) || s[i] == '.' || s[i] == '*') {
-		i++
-	}
-	if i == 0 || i >= len(s) || s[i] != '/' {
-		return mt
-	}
-	j := i + 1
-	for j < len(s) && (isAlnum(s[j]) || strings.IndexByte(".*+-", s[j]) >= 0) {
-		j++
-	}
-	if j == i+1 {
-		return mt
-	}
-	for _, kt := range knownTypes {
-		if asciiEqualFold(kt.name, s[:j]) {
-			mt.kind = kt.kind
-			break
-		}
-	}
-	mt.params = s[j:]
-	switch mt.kind {
-	case mtObject:
-		if mediaParam(s[j:], "nulls") == "stripped" {
-			mt.kind = mtObjectStripped
-		}
-	case mtArray:
-		// vnd.pgrst.array is application/json unless it strips nulls.
-		mt.kind = mtJSON
-		if mediaParam(s[j:], "nulls") == "stripped" {
-			mt.kind = mtArrayStripped
-		}
-	}
-	return mt
-}
-
-// knownTypes are the type/subtype pairs PostgREST decodes.
-var knownTypes = [...]struct {
-	name string
-	kind mediaKind
-}{
-	{"application/json", mtJSON},
-	{"*/*", mtAny},
-	{"application/vnd.pgrst.object+json", mtObject},
-	{"application/vnd.pgrst.object", mtObject},
-	{"application/vnd.pgrst.array+json", mtArray},
-	{"application/vnd.pgrst.array", mtArray},
-	{"text/csv", mtCSV},
-	{"text/plain", mtText},
-	{"text/xml", mtXML},
-	{"application/octet-stream", mtOctet},
-	{"application/geo+json", mtGeoJSON},
-	{"application/openapi+json", mtOpenAPI},
-	{"application/x-www-form-urlencoded", mtURLEncoded},
-	{"application/vnd.pgrst.plan", mtPlan},
-	{"application/vnd.pgrst.plan+text", mtPlan},
-	{"application/vnd.pgrst.plan+json", mtPlan},
-}
-
-// mediaParam returns the value of the last parameter key (case-insensitive)
-// in ;key=value... . Parsing stops at the first malformed parameter.
-func mediaParam(s []byte, key string) string {
-	var val string
-	for len(s) > 0 && s[0] == ';' {
-		i := 1
-		k := i
-		for i < len(s) && (isAlnum(s[i]) || s[i] == '-') {
-			i++
-		}
-		if i == k || i >= len(s) || s[i] != '=' {
-			break
-		}
-		name := s[k:i]
-		i++
-		var v []byte
-		if i < len(s) && s[i] == '"' {
-			end := bytes.IndexByte(s[i+1:], '"')
-			if end < 0 {
-				break
-			}
-			v = s[i+1 : i+1+end]
-			i += end + 2
-		} else {
-			st := i
-			for i < len(s) && (isAlnum(s[i]) || s[i] == '|' || s[i] == '-') {
-				i++
-			}
-			if i == st {
-				break
-			}
-			v = s[st:i]
-		}
-		if strings.EqualFold(string(name), key) {
-			val = string(v)
-		}
-		s = s[i:]
-	}
-	return val
-}
-
-// mime is the media type's name in PostgREST's messages.
-func (m mediaType) mime() string {
-	switch m.kind {
-	case mtAny:
-		return "*/*"
-	case mtJSON:
-		return "application/json"
-	case mtArrayStripped:
-		return "application/vnd.pgrst.array+json;nulls=stripped"
-	case mtObject:
-		return "application/vnd.pgrst.object+json"
-	case mtObjectStripped:
-		return "application/vnd.pgrst.object+json;nulls=stripped"
-	case mtCSV:
-		return "text/csv"
-	case mtText:
-		return "text/plain"
-	case mtXML:
-		return "text/xml"
-	case mtOctet:
-		return "application/octet-stream"
-	case mtGeoJSON:
-		return "application/geo+json"
-	case mtOpenAPI:
-		return "application/openapi+json"
-	case mtURLEncoded:
-		return "application/x-www-form-urlencoded"
-	case mtPlan:
-		return m.planMime()
-	}
-	return string(m.name)
-}
-
-// planMime names application/vnd.pgrst.plan the way PostgREST does:
-// format, the media type it is for, and the options it understood.
-func (m mediaType) planMime() string {
-	format := "text"
-	if bytes.HasSuffix(bytes.ToLower(m.name[:len(m.name)-len(m.params)]), []byte("+json")) {
-		format = "json"
-	}
-	forType := mediaParam(m.params, "for")
-	if forType == "" {
-		forType = "application/json"
-	}
-	name := "application/vnd.pgrst.plan+" + format + `; for="` + decodeMediaType([]byte(forType)).mime() + `"`
-	var opts []string
-	given := strings.Split(mediaParam(m.params, "options"), "|")
-	for _, o := range []string{"analyze", "verbose", "settings", "buffers", "wal"} {
-		for _, g := range given {
-			if g == o {
-				opts = append(opts, o)
-				break
-			}
-		}
-	}
-	if len(opts) > 0 {
-		name += "; options=" + strings.Join(opts, "|")
-	}
-	return name
-}
-
 // readMedia is a media type a read produces: how the statement renders
 // the body and the Content-Type it is sent with. handler is the media type
 // handler of planner.BodyHandler.
@@ -416,14 +200,14 @@ var (
 func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation) (m readMedia, ok bool) {
 	for i := range list {
 		a := &list[i]
-		switch a.kind {
-		case mtArrayStripped:
+		switch a.Kind {
+		case media.ArrayStripped:
 			return mediaArrayStripped, true
-		case mtObject:
+		case media.Object:
 			return mediaObject, true
-		case mtObjectStripped:
+		case media.ObjectStripped:
 			return mediaObjectStripped, true
-		case mtPlan:
+		case media.Plan:
 			continue
 		}
 		if rel != nil {
@@ -431,20 +215,20 @@ func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation) (m re
 				return readMedia{body: planner.BodyHandler, contentType: handlerContentType(h), handler: h}, true
 			}
 		}
-		switch a.kind {
-		case mtAny, mtJSON:
+		switch a.Kind {
+		case media.Any, media.JSON:
 			return mediaJSON, true
-		case mtCSV:
+		case media.CSV:
 			return mediaCSV, true
-		case mtText:
+		case media.Text:
 			if planner.SingleColumn(q) {
 				return mediaText, true
 			}
-		case mtOctet:
+		case media.Octet:
 			if planner.SingleColumn(q) {
 				return mediaOctet, true
 			}
-		case mtXML:
+		case media.XML:
 			if planner.SingleColumn(q) && planner.SingleColumnType(q, rel) == "xml" {
 				return mediaXML, true
 			}
@@ -477,10 +261,10 @@ func lookupMedia(m map[string]*cache.MediaHandler, a *accepted) *cache.MediaHand
 	if len(m) == 0 {
 		return nil
 	}
-	if a.kind == mtOther {
-		return m[string(a.name)]
+	if a.Kind == media.Other {
+		return m[string(a.Name)]
 	}
-	return m[a.mime()]
+	return m[a.Mime()]
 }
 
 // handlerContentType is the Content-Type of a handler's media type: with
@@ -508,7 +292,7 @@ func handlerContentType(h *cache.MediaHandler) string {
 func errMediaType(list []accepted) *apierr.Error {
 	types := make([]string, len(list))
 	for i := range list {
-		types[i] = list[i].mime()
+		types[i] = list[i].Mime()
 	}
 	return apierr.NoMediaType(types)
 }

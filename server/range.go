@@ -172,7 +172,7 @@ func appendURLEncoded(dst []byte, s string) []byte {
 	const hexUpper = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if isAlnum(c) || c == '-' || c == '_' || c == '.' || c == '~' {
+		if '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_' || c == '.' || c == '~' {
 			dst = append(dst, c)
 			continue
 		}

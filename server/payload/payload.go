@@ -1,5 +1,7 @@
 package payload
 
+import "github.com/pgrst/pgrst/server/media"
+
 // Payload is a parsed request body. A Payload is reused from request to
 // request: Parse overwrites it and keeps its buffers.
 type Payload struct {
@@ -118,11 +120,11 @@ func (p *Payload) Parse(contentType, body []byte, opt Options) error {
 		p.parseForm(body)
 	case MediaText, MediaXML, MediaOctet:
 		if !opt.RPC {
-			err = errContentType(mimeName(contentType))
+			err = errContentType(media.Decode(contentType).Mime())
 		}
 		p.Raw = body
 	default:
-		err = errContentType(mimeName(contentType))
+		err = errContentType(media.Decode(contentType).Mime())
 	}
 	if err != nil {
 		p.clear()
