@@ -203,6 +203,7 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 	}
 	d.buildRelationships(s)
 	s.buildMediaHandlers(d.Media)
+	s.buildFunctionHandlers()
 	return s, nil
 }
 
