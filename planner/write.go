@@ -72,10 +72,11 @@ func (b *builder) writeSource(r *Request) {
 	b.str("WITH pgrst_mutation AS (")
 	switch {
 	case r.Action == ActionUpdate && len(cols) == 0:
-		// An empty object updates nothing: no rows, of the table's type.
+		// An empty object updates nothing: no rows, with the columns
+		// the response reads.
 		b.str("SELECT ")
-		b.qualified()
-		b.str(".* FROM ")
+		b.returnList(r)
+		b.str(" FROM ")
 		b.qualified()
 		b.str(" WHERE false")
 	case r.Action == ActionUpdate:
@@ -317,27 +318,85 @@ func (b *builder) columnList(cols []*cache.Column, table string) {
 	}
 }
 
-// returning appends what the mutation returns: every column for a
-// representation, the primary key for a Location, else 1 per row.
+// returning appends what the mutation returns (returnList).
 func (b *builder) returning(r *Request) {
+	b.str(" RETURNING ")
+	b.returnList(r)
+}
+
+// returnList appends the mutated rows' columns a response needs: for a
+// representation those its select tree reads (returnedColumns), for a
+// Location the primary key, else 1 per row. So a role may write a table
+// of which it can read only the columns it selects; a computed column
+// is computed here, on the table's row.
+func (b *builder) returnList(r *Request) {
+	var cols []string
 	switch {
 	case r.representation():
-		b.str(" RETURNING ")
-		b.qualified()
-		b.str(".*")
-	case r.Action == ActionInsert && r.Prefer.Return == ReturnHeadersOnly && len(b.rel.PrimaryKey) > 0:
-		b.str(" RETURNING ")
-		for i, k := range b.rel.PrimaryKey {
-			if i > 0 {
-				b.str(", ")
-			}
+		var all bool
+		if cols, all = returnedColumns(r.Query, b.tree); all {
 			b.qualified()
-			b.str(".")
-			b.ident(k)
+			b.str(".*")
+			return
 		}
-	default:
-		b.str(" RETURNING 1")
+	case r.Action == ActionInsert && r.Prefer.Return == ReturnHeadersOnly:
+		cols = b.rel.PrimaryKey
 	}
+	if len(cols) == 0 {
+		b.str("1")
+		return
+	}
+	for i, c := range cols {
+		if i > 0 {
+			b.str(", ")
+		}
+		b.column(c)
+	}
+}
+
+// returnedColumns are the columns of the root relation that a
+// representation reads: its select fields and root order terms, the
+// columns its embeds join on, and the primary key (as PostgREST). all
+// is set when that is every column: "*", or a computed relationship,
+// whose function takes the whole row.
+func returnedColumns(q *Query, root *node) (cols []string, all bool) {
+	add := func(names ...string) {
+		for _, n := range names {
+			if n == "*" {
+				all = true
+			}
+			if !slicesContains(cols, n) {
+				cols = append(cols, n)
+			}
+		}
+	}
+	if len(q.Select) == 0 {
+		return nil, true
+	}
+	for i := range q.Select {
+		if it := &q.Select[i]; it.Kind == SelectField {
+			add(it.Field.Name)
+		}
+	}
+	if root.order >= 0 {
+		for _, t := range q.Order[root.order].Terms {
+			if t.Relation == "" {
+				add(t.Field.Name)
+			}
+		}
+	}
+	for _, c := range root.children {
+		switch rel := c.r; {
+		case rel == nil || rel.Computed:
+			return nil, true
+		case rel.Junction != nil:
+			add(rel.Junction.SourceColumns...)
+		default:
+			add(rel.Columns...)
+		}
+	}
+	add(root.rel.PrimaryKey...)
+	return cols, all
 }
 
 // location appends the Location column of an insert with

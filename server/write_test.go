@@ -231,3 +231,27 @@ func TestWriteDomainRepresentation(t *testing.T) {
 	expect(t, s.send(t, "PATCH", "/w_colors?id=eq.1&select=color", `[{"color":"#0000FF"}]`, repr...), 200, `[{"color":"#0000FF"}]`)
 	expect(t, s.get(t, "/w_colors?select=id&color=in.(0000FF,01E240)&order=id"), 200, `[{"id":1},{"id":2}]`)
 }
+
+// A representation reads only the columns it selects (with those its
+// embeds join on and the primary key): a role may write a table of which
+// it can read only some columns. Computed columns are computed on the
+// written rows.
+func TestWriteReturnsSelectedColumns(t *testing.T) {
+	s := startServer(t, nil)
+	repr := with(jsonBody, "Prefer", "return=representation")
+	expect(t, s.send(t, "POST", "/w_secrets?select=id,email", `{"id":1,"email":"a@b","password":"x"}`, repr...), 201,
+		`[{"id":1,"email":"a@b"}]`)
+	expectError(t, s.send(t, "POST", "/w_secrets", `{"id":2,"email":"c@d","password":"y"}`, repr...), 401, "42501")
+	expectError(t, s.send(t, "PATCH", "/w_secrets?id=eq.1&select=email,password", `{"email":"e@f"}`, repr...), 401, "42501")
+	expect(t, s.send(t, "PATCH", "/w_secrets?id=eq.1&select=email", `{"email":"e@f"}`, repr...), 200, `[{"email":"e@f"}]`)
+	expect(t, s.send(t, "DELETE", "/w_secrets?id=eq.1&select=id,email", "", repr...), 200, `[{"id":1,"email":"e@f"}]`)
+	expect(t, s.send(t, "DELETE", "/w_secrets?id=eq.2", ""), 204, "")
+
+	s.send(t, "POST", "/w_items", `{"id":501,"name":"w"}`, jsonBody...)
+	expect(t, s.send(t, "PATCH", "/w_items?id=eq.501&select=id,w_label", `{"qty":2}`, repr...), 200, `[{"id":501,"w_label":"w!"}]`)
+	expect(t, s.send(t, "PATCH", "/w_items?id=eq.501&select=id,w_label", `{}`, repr...), 200, `[]`)
+	expect(t, s.send(t, "POST", "/w_kv?select=w_label", `{"k":"lbl"}`, repr...), 201, `[{"w_label":"lbl?"}]`)
+	// Ordered by a column it does not select.
+	s.send(t, "POST", "/w_items", `{"id":502,"name":"v"}`, jsonBody...)
+	expect(t, s.send(t, "DELETE", "/w_items?id=in.(501,502)&select=id&order=name", "", repr...), 200, `[{"id":502},{"id":501}]`)
+}

@@ -29,6 +29,13 @@ alter view api.w_defaults_view alter column note set default 'by view';
 -- A domain written through its json representation (sql/test_fixture.sql).
 create table api.w_colors (id int primary key, color public.datarep_color);
 
+-- SELECT granted on some columns only: a representation may read those.
+create table api.w_secrets (id int primary key, email text, password text);
+grant select (id, email), insert, update, delete on api.w_secrets to web_anon;
+-- A computed column, overloaded on another row type.
+create function api.w_label(api.w_items) returns text language sql stable as $$ select $1.name || '!' $$;
+create function api.w_label(api.w_kv) returns text language sql stable as $$ select $1.k || '?' $$;
+
 -- The 5.0 docs' chat example: a policy fills and checks the sender from
 -- the JWT.
 create table api.w_messages (
