@@ -3,6 +3,7 @@ package planner
 import (
 	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // The source of a write. The mutation is a CTE of its own, and the rows it
@@ -129,7 +130,7 @@ func (b *builder) insert(r *Request, cols []*cache.Column) {
 	// Without columns each element inserts a row of defaults.
 	b.str(" SELECT ")
 	b.columnList(cols, "pgrst_body")
-	b.bodySource(r, cols, true)
+	b.bodySource(r, cols, false)
 	conflict, resolution := b.conflict(r)
 	where := b.whereClause()
 	if resolution == ResolutionMerge {
@@ -199,37 +200,107 @@ func (b *builder) update(r *Request, cols []*cache.Column) {
 		b.str(" = pgrst_body.")
 		b.ident(c.Name)
 	}
-	b.bodySource(r, cols, false)
+	b.bodySource(r, cols, true)
 	b.rootConditions(r.Query)
 }
 
 // bodySource appends the FROM items that expand the body into rows of
-// the written columns: one per array element (many), or the one object.
-func (b *builder) bodySource(r *Request, cols []*cache.Column, many bool) {
+// the written columns: one per element of an array body, one for an
+// object; first keeps only the first (an update's one set of values).
+//
+// With Prefer: missing=default, a key absent from an element takes its
+// column's default: each element goes through jsonb, merged over an
+// object of the defaults of its absent keys (as PostgREST, so duplicate
+// keys keep their last value). A column of a domain with a json
+// representation is read as json and parsed by its cast's function.
+func (b *builder) bodySource(r *Request, cols []*cache.Column, first bool) {
+	const elements = "CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' " +
+		"THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END"
 	b.str(" FROM (SELECT ")
 	b.ph(b.bind(bindBody, 0, true))
 	b.str("::json AS json_data) pgrst_payload, LATERAL (SELECT ")
-	b.columnList(cols, "")
 	if len(cols) == 0 {
-		b.str(" FROM json_array_elements(CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' " +
-			"THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END)) pgrst_body")
-		return
-	}
-	if many {
-		b.str(" FROM json_to_recordset(CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' " +
-			"THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END) AS _(")
+		// Each element inserts a row of defaults.
+		b.str("1 FROM json_array_elements(" + elements + ")")
+	} else if r.Prefer.Missing == MissingDefault && hasDefault(cols) {
+		b.parsedColumns(cols)
+		b.str(" FROM jsonb_array_elements((" + elements + ")::jsonb) AS pgrst_e(v), LATERAL jsonb_to_record(jsonb_build_object(")
+		n := 0
+		for _, c := range cols {
+			if !c.HasDefault {
+				continue
+			}
+			if n > 0 {
+				b.str(", ")
+			}
+			n++
+			// The default only where the key is absent: a sequence
+			// advances only for the rows that take it.
+			b.buf = sqltext.AppendLiteral(b.buf, c.Name)
+			b.str(", CASE WHEN pgrst_e.v ? ")
+			b.buf = sqltext.AppendLiteral(b.buf, c.Name)
+			b.str(" THEN NULL ELSE (")
+			b.str(c.Default) // pg_get_expr() of the catalog, not of the request
+			b.str(") END")
+		}
+		b.str(") || pgrst_e.v) AS _(")
+		b.typedColumns(cols)
+		b.str(")")
 	} else {
-		b.str(" FROM json_to_record(pgrst_payload.json_data) AS _(")
+		b.parsedColumns(cols)
+		b.str(" FROM json_to_recordset(" + elements + ") AS _(")
+		b.typedColumns(cols)
+		b.str(")")
 	}
+	if first {
+		b.str(" LIMIT 1")
+	}
+	b.str(") pgrst_body")
+}
+
+func hasDefault(cols []*cache.Column) bool {
+	for _, c := range cols {
+		if c.HasDefault {
+			return true
+		}
+	}
+	return false
+}
+
+// parsedColumns appends the written columns as read from the body's
+// record: a domain with a json representation through its function.
+func (b *builder) parsedColumns(cols []*cache.Column) {
+	for i, c := range cols {
+		if i > 0 {
+			b.str(", ")
+		}
+		if c.FromJSON.Name == "" {
+			b.ident(c.Name)
+			continue
+		}
+		b.qname(c.FromJSON)
+		b.str("(")
+		b.ident(c.Name)
+		b.str(") AS ")
+		b.ident(c.Name)
+	}
+}
+
+// typedColumns appends the record's column definitions: each column's
+// type (json for a domain parsed from json).
+func (b *builder) typedColumns(cols []*cache.Column) {
 	for i, c := range cols {
 		if i > 0 {
 			b.str(", ")
 		}
 		b.ident(c.Name)
+		if c.FromJSON.Name != "" {
+			b.str(" json")
+			continue
+		}
 		b.str(" ")
 		b.str(c.Type) // format_type() of the catalog, not of the request
 	}
-	b.str(")) pgrst_body")
 }
 
 // columnList appends the names of cols, each qualified by table if set.
