@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
@@ -196,6 +197,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	if err := pr.Prefer.StrictError(); err != nil {
 		return nil, authed, err
+	}
+	if plan.Single && pr.Prefer.HasMaxAffected && pr.Prefer.Handling == planner.HandlingStrict {
+		return nil, authed, apierr.MaxAffectedSingle()
 	}
 
 	x.req.Tx = wire.Tx{ReadOnly: plan.ReadOnly}
