@@ -34,8 +34,8 @@ type Schema struct {
 	// Representations are the domain representations (PostgREST's data
 	// representations): implicit casts through a function from a domain to
 	// json or text, or from json or text to a domain. The columns of
-	// Relations carry the ones that apply to them (Column.ToJSON and
-	// Column.FromText).
+	// Relations carry the ones that apply to them (Column.ToJSON,
+	// Column.FromText and Column.FromJSON).
 	Representations map[RepKey]QName
 	// PgVersion is server_version_num, e.g. 150018.
 	PgVersion int
@@ -99,9 +99,11 @@ type Column struct {
 	Enum []string
 	// ToJSON is the function of the cast from the column's domain to json
 	// (the value's representation in a body), FromText the one from text
-	// to the domain (a filter value's parser); empty Name when none.
+	// to the domain (a filter value's parser), FromJSON the one from json
+	// to the domain (a written value's parser); empty Name when none.
 	ToJSON   QName
 	FromText QName
+	FromJSON QName
 }
 
 // RepKey names a domain representation by its cast's source and target
