@@ -204,6 +204,7 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 	}
 	d.buildRelationships(s)
 	s.buildMediaHandlers(d.Media)
+	s.buildFunctionHandlers()
 	return s, nil
 }
 

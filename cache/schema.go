@@ -37,6 +37,8 @@ type Schema struct {
 	// Relations carry the ones that apply to them (Column.ToJSON,
 	// Column.FromText and Column.FromJSON).
 	Representations map[RepKey]QName
+	// anyHandlers are the anyelement handlers (media.go).
+	anyHandlers map[string]*MediaHandler
 	// PgVersion is server_version_num, e.g. 150018.
 	PgVersion int
 	// PgVersionText is the human-readable server version.
@@ -153,6 +155,9 @@ type Function struct {
 	Volatility    Volatility
 	// HasVariadic is true when the last argument is VARIADIC.
 	HasVariadic bool
+	// Handlers are the media type handlers a call of the function is
+	// negotiated with (media.go); never nil in a loaded Schema.
+	Handlers *RelationHandlers
 }
 
 // FuncArg is one input argument of a function.
