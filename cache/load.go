@@ -186,6 +186,7 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 			for _, c := range r.Columns {
 				c.ToJSON = s.Representations[RepKey{c.Type, "json"}]
 				c.FromText = s.Representations[RepKey{"text", c.Type}]
+				c.FromJSON = s.Representations[RepKey{"json", c.Type}]
 			}
 		}
 		s.Relations[QName{r.Schema, r.Name}] = r
@@ -206,6 +207,7 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 	}
 	d.buildRelationships(s)
 	s.buildMediaHandlers(d.Media)
+	s.buildFunctionHandlers()
 	return s, nil
 }
 

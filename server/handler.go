@@ -190,7 +190,8 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	x.accept = parseRequestAccept(x.accept[:0], &ctx.Request.Header)
 	var acceptable bool
-	x.media, acceptable = negotiateRead(x.accept, q, targetRelation(sc, schema, x.target, rq.rpc))
+	rel, handlers := negotiationTarget(sc, pr, rq.rpc) // negotiate.go
+	x.media, acceptable = negotiateRead(x.accept, q, rel, handlers)
 	pr.Media = planner.Media{Body: x.media.body, Handler: x.media.handler}
 	plan, err = s.plan(x, sc)
 	if err != nil {
