@@ -265,6 +265,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		LegacyTargetNames:  cfg.Bool("url-use-legacy-target-names"),
 		CORSAllowedOrigins: cfg.Get("server-cors-allowed-origins"),
 		TxEnd:              cfg.Get("db-tx-end"),
+		SafeWrites:         cfg.Bool("db-safe-writes"),
 	}, nil
 }
 
