@@ -88,6 +88,10 @@ type Column struct {
 	Name string
 	// Type is format_type() of the column, e.g. "character varying(20)".
 	Type string
+	// DataType is how the API description names the type: a built-in
+	// type, or a domain over one, by its base type without modifier
+	// ("character varying"); any other type as Type does.
+	DataType string
 	// BaseType is the type's name in pg_type (domains resolved), e.g. "int4", "_text".
 	BaseType   string
 	Nullable   bool
@@ -135,6 +139,8 @@ const (
 
 // Function is a function of an exposed schema.
 type Function struct {
+	// OID is the function's pg_proc oid.
+	OID     uint32
 	Schema  string
 	Name    string
 	Comment string
@@ -162,8 +168,11 @@ type Function struct {
 
 // FuncArg is one input argument of a function.
 type FuncArg struct {
-	Name       string
+	Name string
+	// Type is format_type() of the argument's type, schema-qualified
+	// outside pg_catalog; TypeSchema is that type's schema.
 	Type       string
+	TypeSchema string
 	HasDefault bool
 	Variadic   bool
 }
