@@ -12,22 +12,22 @@
 #                     themselves (raceEnabled), so they need the first run
 
 GO     ?= go
-BIN    := bin/pgrst
+SERVER := bin/pgrst
 CONFIG ?=
 
 .PHONY: build run test vet bench bench-compare bench-micro fuzz fmt clean
 
 build:
-	$(GO) build -o $(BIN) .
+	$(GO) build -o $(SERVER) .
 
 ifneq ($(strip $(CONFIG)$(PGRST_DB_URI)),)
 run: build
-	./$(BIN) $(CONFIG)
+	./$(SERVER) $(CONFIG)
 else
 run:
 	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
-	echo "$(GO) build -o $(BIN) ." && $(GO) build -o $(BIN) . && \
-	echo "$(GO) run ./cmd/pgrst-demo -server $(BIN)" && exec $(GO) run ./cmd/pgrst-demo -server $(BIN)
+	echo "$(GO) build -o $(SERVER) ." && $(GO) build -o $(SERVER) . && \
+	echo "$(GO) run ./cmd/pgrst-demo -server $(SERVER)" && exec $(GO) run ./cmd/pgrst-demo -server $(SERVER)
 endif
 
 test:

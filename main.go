@@ -254,17 +254,23 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		app[i] = [2]string{s.Name, s.Value}
 	}
 	return server.Options{
-		Schemas:            cfg.DBSchemas,
-		ExtraSearchPath:    cfg.DBExtraSearchPath,
-		PreRequest:         cfg.DBPreRequest,
-		MaxRows:            cfg.DBMaxRows,
-		AppSettings:        app,
-		LegacyGUCs:         cfg.DBUseLegacyGUCs,
-		Auth:               v,
-		Version:            control.Version,
-		LegacyTargetNames:  cfg.Bool("url-use-legacy-target-names"),
-		CORSAllowedOrigins: cfg.Get("server-cors-allowed-origins"),
-		TxEnd:              cfg.Get("db-tx-end"),
+		Schemas:               cfg.DBSchemas,
+		ExtraSearchPath:       cfg.DBExtraSearchPath,
+		PreRequest:            cfg.DBPreRequest,
+		MaxRows:               cfg.DBMaxRows,
+		AppSettings:           app,
+		LegacyGUCs:            cfg.DBUseLegacyGUCs,
+		Auth:                  v,
+		Version:               control.Version,
+		LegacyTargetNames:     cfg.Bool("url-use-legacy-target-names"),
+		CORSAllowedOrigins:    cfg.Get("server-cors-allowed-origins"),
+		TxEnd:                 cfg.Get("db-tx-end"),
+		OpenAPIMode:           cfg.Get("openapi-mode"),
+		OpenAPISecurityActive: cfg.Bool("openapi-security-active"),
+		OpenAPIProxyURI:       cfg.Get("openapi-server-proxy-uri"),
+		RootSpec:              cfg.Get("db-root-spec"),
+		ServerHost:            cfg.ServerHost,
+		ServerPort:            cfg.ServerPort,
 	}, nil
 }
 

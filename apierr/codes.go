@@ -185,6 +185,11 @@ func InvalidPath() *Error {
 	return &Error{Status: 404, Code: "PGRST125", Message: "Invalid path specified in request URL"}
 }
 
+// OpenAPIDisabled is PGRST126: openapi-mode is disabled, so / has nothing.
+func OpenAPIDisabled() *Error {
+	return &Error{Status: 404, Code: "PGRST126", Message: "Root endpoint metadata is disabled"}
+}
+
 // NotImplemented is PGRST127, for what parses but is not served yet.
 func NotImplemented(details string) *Error {
 	return &Error{Status: 400, Code: "PGRST127", Message: "Feature not implemented", Details: details}

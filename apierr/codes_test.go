@@ -58,6 +58,7 @@ func TestCodes(t *testing.T) {
 		{MaxAffected(7), Error{Status: 400, Code: "PGRST124", Message: "Query result exceeds max-affected preference constraint",
 			Details: "The query affects 7 rows"}},
 		{InvalidPath(), Error{Status: 404, Code: "PGRST125", Message: "Invalid path specified in request URL"}},
+		{OpenAPIDisabled(), Error{Status: 404, Code: "PGRST126", Message: "Root endpoint metadata is disabled"}},
 		{NotImplemented("d"), Error{Status: 400, Code: "PGRST127", Message: "Feature not implemented", Details: "d"}},
 		{NoRelationship("s", "p", "c", "", "", ""), Error{Status: 400, Code: "PGRST200",
 			Message: "Could not find a relationship between 'p' and 'c' in the schema cache",

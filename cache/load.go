@@ -95,6 +95,7 @@ type relationDoc struct {
 type columnDoc struct {
 	Name     string   `json:"name"`
 	Type     string   `json:"type"`
+	DataType string   `json:"data_type"`
 	Base     string   `json:"base"`
 	Nullable bool     `json:"nullable"`
 	Default  *string  `json:"default"`
@@ -114,6 +115,7 @@ type keyDoc struct {
 }
 
 type functionDoc struct {
+	OID          uint32   `json:"oid"`
 	Schema       string   `json:"schema"`
 	Name         string   `json:"name"`
 	Comment      *string  `json:"comment"`
@@ -130,10 +132,11 @@ type functionDoc struct {
 }
 
 type argDoc struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	Default  bool   `json:"default"`
-	Variadic bool   `json:"variadic"`
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	TypeSchema string `json:"type_schema"`
+	Default    bool   `json:"default"`
+	Variadic   bool   `json:"variadic"`
 }
 
 // Bits of pg_relation_is_updatable: 1 << CMD_UPDATE, CMD_INSERT, CMD_DELETE.
@@ -183,6 +186,7 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 			for _, c := range r.Columns {
 				c.ToJSON = s.Representations[RepKey{c.Type, "json"}]
 				c.FromText = s.Representations[RepKey{"text", c.Type}]
+				c.FromJSON = s.Representations[RepKey{"json", c.Type}]
 			}
 		}
 		s.Relations[QName{r.Schema, r.Name}] = r
@@ -203,6 +207,7 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 	}
 	d.buildRelationships(s)
 	s.buildMediaHandlers(d.Media)
+	s.buildFunctionHandlers()
 	return s, nil
 }
 
@@ -227,6 +232,7 @@ func (d *relationDoc) build() (*Relation, error) {
 		c := &Column{
 			Name:       cd.Name,
 			Type:       cd.Type,
+			DataType:   cd.DataType,
 			BaseType:   cd.Base,
 			Nullable:   cd.Nullable,
 			Default:    deref(cd.Default),
@@ -272,6 +278,7 @@ func (d *functionDoc) build() (*Function, error) {
 		return nil, fmt.Errorf("schema cache: function %s.%s: bad volatility %q", d.Schema, d.Name, d.Volatility)
 	}
 	f := &Function{
+		OID:              d.OID,
 		Schema:           d.Schema,
 		Name:             d.Name,
 		Comment:          deref(d.Comment),
@@ -287,7 +294,7 @@ func (d *functionDoc) build() (*Function, error) {
 		HasVariadic:      d.Variadic,
 	}
 	for i, a := range d.Args {
-		f.Args[i] = FuncArg{Name: a.Name, Type: a.Type, HasDefault: a.Default, Variadic: a.Variadic}
+		f.Args[i] = FuncArg{Name: a.Name, Type: a.Type, TypeSchema: a.TypeSchema, HasDefault: a.Default, Variadic: a.Variadic}
 	}
 	return f, nil
 }

@@ -340,6 +340,19 @@ func TestLoadColumns(t *testing.T) {
 			t.Errorf("%s.%s =\n %+v, want\n %+v", tc.rel.Name, tc.name, got, tc.want)
 		}
 	}
+	// The description's type: built-in types and domains over them
+	// without modifier, others in full.
+	for _, c := range []struct {
+		rel        *cache.Relation
+		name, want string
+	}{
+		{o, "code", "character"}, {o, "bits", "bit"}, {items, "qty", "integer"},
+		{items, "label", "character varying"}, {items, "mood", "api.mood"}, {items, "moods", "api.mood[]"},
+	} {
+		if got := c.rel.Column(c.name).DataType; got != c.want {
+			t.Errorf("%s.%s DataType = %q, want %q", c.rel.Name, c.name, got, c.want)
+		}
+	}
 }
 
 func TestLoadFunctions(t *testing.T) {
@@ -362,13 +375,16 @@ func TestLoadFunctions(t *testing.T) {
 	}
 
 	add := fn("add", 1)
+	if add.OID == 0 || add.OID == fn("add", 0).OID {
+		t.Errorf("overloads' oids: %d, %d", fn("add", 0).OID, add.OID)
+	}
 	if len(fn("add", 0).Args) != 1 || len(add.Args) != 3 {
 		t.Errorf("overloads not ordered by argument count")
 	}
 	wantArgs := []cache.FuncArg{
-		{Name: "a", Type: "integer"},
-		{Name: "b", Type: "integer", HasDefault: true},
-		{Name: "c", Type: "integer", HasDefault: true},
+		{Name: "a", Type: "integer", TypeSchema: "pg_catalog"},
+		{Name: "b", Type: "integer", TypeSchema: "pg_catalog", HasDefault: true},
+		{Name: "c", Type: "integer", TypeSchema: "pg_catalog", HasDefault: true},
 	}
 	if !slices.Equal(add.Args, wantArgs) || add.ReturnType != "integer" || add.ReturnTypeName != "int4" ||
 		add.ReturnTypeSchema != "pg_catalog" || add.ReturnsSet || add.ReturnsComposite || add.Volatility != cache.Immutable {
@@ -378,22 +394,22 @@ func TestLoadFunctions(t *testing.T) {
 	items := fn("items", 0)
 	if items.Comment != "Items of an order" || !items.ReturnsSet || !items.ReturnsComposite ||
 		items.ReturnType != "api.order_items" || items.ReturnTypeSchema != "api" || items.ReturnTypeName != "order_items" ||
-		items.Volatility != cache.Stable || !slices.Equal(items.Args, []cache.FuncArg{{Name: "o", Type: "api.orders"}}) {
+		items.Volatility != cache.Stable || !slices.Equal(items.Args, []cache.FuncArg{{Name: "o", Type: "api.orders", TypeSchema: "api"}}) {
 		t.Errorf("items = %+v", items)
 	}
 
 	total := fn("total", 0)
-	if !total.HasVariadic || !slices.Equal(total.Args, []cache.FuncArg{{Name: "xs", Type: "numeric[]", Variadic: true}}) {
+	if !total.HasVariadic || !slices.Equal(total.Args, []cache.FuncArg{{Name: "xs", Type: "numeric[]", TypeSchema: "pg_catalog", Variadic: true}}) {
 		t.Errorf("total = %+v", total)
 	}
 
 	bump := fn("bump", 0)
 	if bump.Volatility != cache.Volatile || !bump.ReturnsComposite || bump.ReturnsSet || bump.ReturnTypeName != "record" ||
-		!slices.Equal(bump.Args, []cache.FuncArg{{Name: "n", Type: "integer"}}) {
+		!slices.Equal(bump.Args, []cache.FuncArg{{Name: "n", Type: "integer", TypeSchema: "pg_catalog"}}) {
 		t.Errorf("bump = %+v", bump)
 	}
 
-	if body := fn("body", 0); !slices.Equal(body.Args, []cache.FuncArg{{Name: "", Type: "json"}}) {
+	if body := fn("body", 0); !slices.Equal(body.Args, []cache.FuncArg{{Name: "", Type: "json", TypeSchema: "pg_catalog"}}) {
 		t.Errorf("body = %+v", body)
 	}
 	if short := fn("short", 0); short.ReturnType != "api.short_text" || short.ReturnTypeName != "varchar" ||

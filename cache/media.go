@@ -7,7 +7,7 @@ import "strings"
 // or function returns. An aggregate of an exposed schema over a relation's
 // row type (or over anyelement, for every relation) returning such a domain
 // renders a read's body in that media type; a function returning one
-// produces the body itself (for /rpc, which reads ReturnMedia).
+// produces the body itself: its value (Function.Handlers, for /rpc).
 
 // MediaKey finds a handler: the relation whose rows the aggregate takes
 // (the zero QName for anyelement) and the media type it produces.
@@ -19,7 +19,8 @@ type MediaKey struct {
 	Media string
 }
 
-// MediaHandler is an aggregate that renders rows in a media type.
+// MediaHandler is an aggregate that renders rows in a media type, or a
+// called function whose value is the body (Function).
 type MediaHandler struct {
 	// Aggregate is the aggregate function's schema-qualified name.
 	Aggregate QName
@@ -34,6 +35,9 @@ type MediaHandler struct {
 	// Binary is true when the domain rests on bytea: the body is the
 	// value's bytes rather than its text.
 	Binary bool
+	// Function is true for the handler of a function that returns the
+	// media type domain (no Aggregate): the function's value is the body.
+	Function bool
 }
 
 // RelationHandlers are the handlers of one relation, by media type
@@ -118,6 +122,40 @@ func (s *Schema) buildMediaHandlers(docs []mediaDoc) {
 	if anyElem != nil {
 		for _, r := range s.Relations {
 			r.Handlers.Any = anyElem
+		}
+	}
+	s.anyHandlers = anyElem
+}
+
+// buildFunctionHandlers sets the handlers a call's media types are
+// negotiated with, as PostgREST: a function returning the row type of a
+// relation has the relation's handlers; a function returning one value
+// has, besides the anyelement handlers, one per media type domain that
+// an overload of its name returns (PostgREST keys them by name).
+func (s *Schema) buildFunctionHandlers() {
+	anyOnly := &RelationHandlers{Any: s.anyHandlers}
+	for _, fns := range s.Functions {
+		var own *RelationHandlers
+		for _, f := range fns {
+			if f.ReturnMedia == "" || f.ReturnsSet {
+				continue
+			}
+			if own == nil {
+				own = &RelationHandlers{Own: make(map[string]*MediaHandler), Any: s.anyHandlers}
+			}
+			if _, ok := own.Own[f.ReturnMedia]; !ok {
+				own.Own[f.ReturnMedia] = &MediaHandler{Media: f.ReturnMedia, Binary: f.ReturnsBinary, Function: true}
+			}
+		}
+		for _, f := range fns {
+			switch r := s.Relations[QName{f.ReturnTypeSchema, f.ReturnTypeName}]; {
+			case f.ReturnsComposite && r != nil:
+				f.Handlers = &r.Handlers
+			case !f.ReturnsComposite && !f.ReturnsSet && own != nil:
+				f.Handlers = own
+			default:
+				f.Handlers = anyOnly
+			}
 		}
 	}
 }

@@ -34,9 +34,11 @@ type Schema struct {
 	// Representations are the domain representations (PostgREST's data
 	// representations): implicit casts through a function from a domain to
 	// json or text, or from json or text to a domain. The columns of
-	// Relations carry the ones that apply to them (Column.ToJSON and
-	// Column.FromText).
+	// Relations carry the ones that apply to them (Column.ToJSON,
+	// Column.FromText and Column.FromJSON).
 	Representations map[RepKey]QName
+	// anyHandlers are the anyelement handlers (media.go).
+	anyHandlers map[string]*MediaHandler
 	// PgVersion is server_version_num, e.g. 150018.
 	PgVersion int
 	// PgVersionText is the human-readable server version.
@@ -86,6 +88,10 @@ type Column struct {
 	Name string
 	// Type is format_type() of the column, e.g. "character varying(20)".
 	Type string
+	// DataType is how the API description names the type: a built-in
+	// type, or a domain over one, by its base type without modifier
+	// ("character varying"); any other type as Type does.
+	DataType string
 	// BaseType is the type's name in pg_type (domains resolved), e.g. "int4", "_text".
 	BaseType   string
 	Nullable   bool
@@ -99,9 +105,11 @@ type Column struct {
 	Enum []string
 	// ToJSON is the function of the cast from the column's domain to json
 	// (the value's representation in a body), FromText the one from text
-	// to the domain (a filter value's parser); empty Name when none.
+	// to the domain (a filter value's parser), FromJSON the one from json
+	// to the domain (a written value's parser); empty Name when none.
 	ToJSON   QName
 	FromText QName
+	FromJSON QName
 }
 
 // RepKey names a domain representation by its cast's source and target
@@ -131,6 +139,8 @@ const (
 
 // Function is a function of an exposed schema.
 type Function struct {
+	// OID is the function's pg_proc oid.
+	OID     uint32
 	Schema  string
 	Name    string
 	Comment string
@@ -151,12 +161,18 @@ type Function struct {
 	Volatility    Volatility
 	// HasVariadic is true when the last argument is VARIADIC.
 	HasVariadic bool
+	// Handlers are the media type handlers a call of the function is
+	// negotiated with (media.go); never nil in a loaded Schema.
+	Handlers *RelationHandlers
 }
 
 // FuncArg is one input argument of a function.
 type FuncArg struct {
-	Name       string
+	Name string
+	// Type is format_type() of the argument's type, schema-qualified
+	// outside pg_catalog; TypeSchema is that type's schema.
 	Type       string
+	TypeSchema string
 	HasDefault bool
 	Variadic   bool
 }

@@ -41,6 +41,9 @@ const (
 	CallText  // text/plain
 	CallXML   // text/xml
 	CallOctet // application/octet-stream
+	// CallCSV is text/csv: the arguments are the columns of its first
+	// row, as a JSON body's keys; no single unnamed argument takes it.
+	CallCSV
 	// CallOther is any other media type: only a function without
 	// arguments can take it.
 	CallOther
@@ -171,6 +174,24 @@ func sortedSet(names []string) []string {
 	s := slices.Clone(names)
 	slices.Sort(s)
 	return slices.Compact(s)
+}
+
+// CallFunction is the function call request r calls, nil when none
+// matches (New then says why). A function without overloads is the one,
+// whatever the arguments.
+func CallFunction(r *Request, s *cache.Schema) *cache.Function {
+	fns := s.Functions[cache.QName{Schema: r.Schema, Name: r.Target}]
+	switch len(fns) {
+	case 0:
+		return nil
+	case 1:
+		return fns[0]
+	}
+	fn, err := findFunction(s, r.Schema, r.Target, callKeys(r), &r.Call)
+	if err != nil {
+		return nil
+	}
+	return fn
 }
 
 // FunctionAllow is the Allow header of OPTIONS on function name of

@@ -133,7 +133,9 @@ type envelope struct {
 func appendEnvelopeKey(dst []byte, r *Request) []byte {
 	m := &r.Media
 	dst = append(dst, 'E', byte(r.Prefer.Count), byte(m.Body))
-	if m.Body == BodyHandler && m.Handler != nil {
+	if m.Body == BodyHandler && m.Handler != nil && m.Handler.Function {
+		dst = append(dst, 'F', keyBool(m.Handler.Binary))
+	} else if m.Body == BodyHandler && m.Handler != nil {
 		// The aggregate; its target follows from the target relation.
 		dst = appendKeyStr(dst, m.Handler.Aggregate.Schema)
 		dst = appendKeyStr(dst, m.Handler.Aggregate.Name)
@@ -265,6 +267,10 @@ func (b *builder) body(q *Query, m *Media) (raw bool) {
 // anyelement handler, agg(_pgrst_t). No rows and no initial state give
 // an empty body.
 func (b *builder) handlerBody(h *cache.MediaHandler) {
+	if h.Function {
+		b.functionValueBody(h)
+		return
+	}
 	if h.Binary {
 		b.env.HexBody = true
 		b.str("coalesce(encode(")
@@ -282,6 +288,19 @@ func (b *builder) handlerBody(h *cache.MediaHandler) {
 	} else {
 		b.str(")::text, '')")
 	}
+}
+
+// functionValueBody appends the body of a call whose function returns
+// the media type domain of handler h: its value, in the type's own text
+// form (xml's drops a leading newline) or, for a bytea domain, as bytes;
+// empty for none.
+func (b *builder) functionValueBody(h *cache.MediaHandler) {
+	if h.Binary {
+		b.env.HexBody = true
+		b.str("coalesce(encode(string_agg(_pgrst_t.pgrst_scalar::bytea, ''::bytea), 'hex'), '')")
+		return
+	}
+	b.str("(pg_catalog.array_agg(_pgrst_t.pgrst_scalar))[1]")
 }
 
 // isBytea reports whether the single select field yields bytea.

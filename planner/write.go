@@ -3,6 +3,7 @@ package planner
 import (
 	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
+	"github.com/pgrst/pgrst/sqltext"
 )
 
 // The source of a write. The mutation is a CTE of its own, and the rows it
@@ -71,10 +72,11 @@ func (b *builder) writeSource(r *Request) {
 	b.str("WITH pgrst_mutation AS (")
 	switch {
 	case r.Action == ActionUpdate && len(cols) == 0:
-		// An empty object updates nothing: no rows, of the table's type.
+		// An empty object updates nothing: no rows, with the columns
+		// the response reads.
 		b.str("SELECT ")
-		b.qualified()
-		b.str(".* FROM ")
+		b.returnList(r)
+		b.str(" FROM ")
 		b.qualified()
 		b.str(" WHERE false")
 	case r.Action == ActionUpdate:
@@ -129,7 +131,7 @@ func (b *builder) insert(r *Request, cols []*cache.Column) {
 	// Without columns each element inserts a row of defaults.
 	b.str(" SELECT ")
 	b.columnList(cols, "pgrst_body")
-	b.bodySource(r, cols, true)
+	b.bodySource(r, cols, false)
 	conflict, resolution := b.conflict(r)
 	where := b.whereClause()
 	if resolution == ResolutionMerge {
@@ -199,37 +201,107 @@ func (b *builder) update(r *Request, cols []*cache.Column) {
 		b.str(" = pgrst_body.")
 		b.ident(c.Name)
 	}
-	b.bodySource(r, cols, false)
+	b.bodySource(r, cols, true)
 	b.rootConditions(r.Query)
 }
 
 // bodySource appends the FROM items that expand the body into rows of
-// the written columns: one per array element (many), or the one object.
-func (b *builder) bodySource(r *Request, cols []*cache.Column, many bool) {
+// the written columns: one per element of an array body, one for an
+// object; first keeps only the first (an update's one set of values).
+//
+// With Prefer: missing=default, a key absent from an element takes its
+// column's default: each element goes through jsonb, merged over an
+// object of the defaults of its absent keys (as PostgREST, so duplicate
+// keys keep their last value). A column of a domain with a json
+// representation is read as json and parsed by its cast's function.
+func (b *builder) bodySource(r *Request, cols []*cache.Column, first bool) {
+	const elements = "CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' " +
+		"THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END"
 	b.str(" FROM (SELECT ")
 	b.ph(b.bind(bindBody, 0, true))
 	b.str("::json AS json_data) pgrst_payload, LATERAL (SELECT ")
-	b.columnList(cols, "")
 	if len(cols) == 0 {
-		b.str(" FROM json_array_elements(CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' " +
-			"THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END)) pgrst_body")
-		return
-	}
-	if many {
-		b.str(" FROM json_to_recordset(CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' " +
-			"THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END) AS _(")
+		// Each element inserts a row of defaults.
+		b.str("1 FROM json_array_elements(" + elements + ")")
+	} else if r.Prefer.Missing == MissingDefault && hasDefault(cols) {
+		b.parsedColumns(cols)
+		b.str(" FROM jsonb_array_elements((" + elements + ")::jsonb) AS pgrst_e(v), LATERAL jsonb_to_record(jsonb_build_object(")
+		n := 0
+		for _, c := range cols {
+			if !c.HasDefault {
+				continue
+			}
+			if n > 0 {
+				b.str(", ")
+			}
+			n++
+			// The default only where the key is absent: a sequence
+			// advances only for the rows that take it.
+			b.buf = sqltext.AppendLiteral(b.buf, c.Name)
+			b.str(", CASE WHEN pgrst_e.v ? ")
+			b.buf = sqltext.AppendLiteral(b.buf, c.Name)
+			b.str(" THEN NULL ELSE (")
+			b.str(c.Default) // pg_get_expr() of the catalog, not of the request
+			b.str(") END")
+		}
+		b.str(") || pgrst_e.v) AS _(")
+		b.typedColumns(cols)
+		b.str(")")
 	} else {
-		b.str(" FROM json_to_record(pgrst_payload.json_data) AS _(")
+		b.parsedColumns(cols)
+		b.str(" FROM json_to_recordset(" + elements + ") AS _(")
+		b.typedColumns(cols)
+		b.str(")")
 	}
+	if first {
+		b.str(" LIMIT 1")
+	}
+	b.str(") pgrst_body")
+}
+
+func hasDefault(cols []*cache.Column) bool {
+	for _, c := range cols {
+		if c.HasDefault {
+			return true
+		}
+	}
+	return false
+}
+
+// parsedColumns appends the written columns as read from the body's
+// record: a domain with a json representation through its function.
+func (b *builder) parsedColumns(cols []*cache.Column) {
+	for i, c := range cols {
+		if i > 0 {
+			b.str(", ")
+		}
+		if c.FromJSON.Name == "" {
+			b.ident(c.Name)
+			continue
+		}
+		b.qname(c.FromJSON)
+		b.str("(")
+		b.ident(c.Name)
+		b.str(") AS ")
+		b.ident(c.Name)
+	}
+}
+
+// typedColumns appends the record's column definitions: each column's
+// type (json for a domain parsed from json).
+func (b *builder) typedColumns(cols []*cache.Column) {
 	for i, c := range cols {
 		if i > 0 {
 			b.str(", ")
 		}
 		b.ident(c.Name)
+		if c.FromJSON.Name != "" {
+			b.str(" json")
+			continue
+		}
 		b.str(" ")
 		b.str(c.Type) // format_type() of the catalog, not of the request
 	}
-	b.str(")) pgrst_body")
 }
 
 // columnList appends the names of cols, each qualified by table if set.
@@ -246,27 +318,85 @@ func (b *builder) columnList(cols []*cache.Column, table string) {
 	}
 }
 
-// returning appends what the mutation returns: every column for a
-// representation, the primary key for a Location, else 1 per row.
+// returning appends what the mutation returns (returnList).
 func (b *builder) returning(r *Request) {
+	b.str(" RETURNING ")
+	b.returnList(r)
+}
+
+// returnList appends the mutated rows' columns a response needs: for a
+// representation those its select tree reads (returnedColumns), for a
+// Location the primary key, else 1 per row. So a role may write a table
+// of which it can read only the columns it selects; a computed column
+// is computed here, on the table's row.
+func (b *builder) returnList(r *Request) {
+	var cols []string
 	switch {
 	case r.representation():
-		b.str(" RETURNING ")
-		b.qualified()
-		b.str(".*")
-	case r.Action == ActionInsert && r.Prefer.Return == ReturnHeadersOnly && len(b.rel.PrimaryKey) > 0:
-		b.str(" RETURNING ")
-		for i, k := range b.rel.PrimaryKey {
-			if i > 0 {
-				b.str(", ")
-			}
+		var all bool
+		if cols, all = returnedColumns(r.Query, b.tree); all {
 			b.qualified()
-			b.str(".")
-			b.ident(k)
+			b.str(".*")
+			return
 		}
-	default:
-		b.str(" RETURNING 1")
+	case r.Action == ActionInsert && r.Prefer.Return == ReturnHeadersOnly:
+		cols = b.rel.PrimaryKey
 	}
+	if len(cols) == 0 {
+		b.str("1")
+		return
+	}
+	for i, c := range cols {
+		if i > 0 {
+			b.str(", ")
+		}
+		b.column(c)
+	}
+}
+
+// returnedColumns are the columns of the root relation that a
+// representation reads: its select fields and root order terms, the
+// columns its embeds join on, and the primary key (as PostgREST). all
+// is set when that is every column: "*", or a computed relationship,
+// whose function takes the whole row.
+func returnedColumns(q *Query, root *node) (cols []string, all bool) {
+	add := func(names ...string) {
+		for _, n := range names {
+			if n == "*" {
+				all = true
+			}
+			if !slicesContains(cols, n) {
+				cols = append(cols, n)
+			}
+		}
+	}
+	if len(q.Select) == 0 {
+		return nil, true
+	}
+	for i := range q.Select {
+		if it := &q.Select[i]; it.Kind == SelectField {
+			add(it.Field.Name)
+		}
+	}
+	if root.order >= 0 {
+		for _, t := range q.Order[root.order].Terms {
+			if t.Relation == "" {
+				add(t.Field.Name)
+			}
+		}
+	}
+	for _, c := range root.children {
+		switch rel := c.r; {
+		case rel == nil || rel.Computed:
+			return nil, true
+		case rel.Junction != nil:
+			add(rel.Junction.SourceColumns...)
+		default:
+			add(rel.Columns...)
+		}
+	}
+	add(root.rel.PrimaryKey...)
+	return cols, all
 }
 
 // location appends the Location column of an insert with

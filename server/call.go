@@ -67,6 +67,9 @@ func (x *exchange) readCall(ctx *fasthttp.RequestCtx, post bool) error {
 		pr.Payload.JSON = nonNil(p.Raw)
 	default: // JSON, CSV
 		pr.Call.Body = planner.CallJSON
+		if media == payload.MediaCSV {
+			pr.Call.Body = planner.CallCSV
+		}
 		pr.Call.Keys = p.Keys
 		pr.Payload = planner.Payload{Keys: p.Keys, JSON: p.JSON}
 	}
@@ -79,15 +82,6 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
-}
-
-// targetRelation is the relation a read's media types are negotiated
-// for: none for a function.
-func targetRelation(sc *cache.Schema, schema, target string, rpc bool) *cache.Relation {
-	if rpc {
-		return nil
-	}
-	return sc.Relation(schema, target)
 }
 
 // respondCallOptions answers OPTIONS on a function as PostgREST: a

@@ -156,3 +156,49 @@ func TestCallOptions(t *testing.T) {
 	}
 	expectError(t, s.do(t, "OPTIONS", "/rpc/nope"), 404, "PGRST202")
 }
+
+// A function returning a media type domain answers in that media type,
+// with its value as the body; the raw bodies (text, xml, bytes) go to the
+// single unnamed argument of their type; a CSV body's columns are the
+// arguments.
+func TestCallMediaTypes(t *testing.T) {
+	s := startServer(t, nil)
+	acc := func(mt string) []string { return []string{"Accept", mt} }
+	expectRaw(t, s.get(t, "/rpc/page_html?title=Hi", acc("text/html")...), 200, "text/html", "<h1>Hi</h1>")
+	expectRaw(t, s.get(t, "/rpc/page_html", acc("text/markdown, text/html;q=0.5")...), 200, "text/html", "<h1>Home</h1>")
+	// Other media types than the function's own: the built-in ones.
+	expect(t, s.get(t, "/rpc/page_html", acc("*/*")...), 200, `"<h1>Home</h1>"`)
+	expect(t, s.get(t, "/rpc/page_html", acc("text/xml")...), 406,
+		`{"code":"PGRST107","details":null,"hint":null,"message":"None of these media types are available: text/xml"}`)
+	// xml in its own text form (no leading newline); no value, no body;
+	// a bytea domain's bytes as they are.
+	expectRaw(t, s.get(t, "/rpc/page_xml", acc("text/xml")...), 200, "text/xml; charset=utf-8", "<page/>")
+	expectRaw(t, s.get(t, "/rpc/page_none", acc("text/html")...), 200, "text/html", "")
+	expectRaw(t, s.get(t, "/rpc/page_twkb", acc("application/vnd.twkb")...), 200, "application/vnd.twkb", "\x00\xff\n")
+	// "*/*" takes whatever is accepted, as application/octet-stream unless
+	// the function sets its Content-Type.
+	expectRaw(t, s.get(t, "/rpc/page_any", acc("image/whatever")...), 200, "application/octet-stream", "any")
+	expectRaw(t, s.get(t, "/rpc/page_any"), 200, "application/octet-stream", "any")
+	expectRaw(t, s.get(t, "/rpc/page_any", acc("app/chosen")...), 200, "app/chosen", "any")
+	// Only a function returning one value has a media type of its own.
+	expect(t, s.get(t, "/rpc/pages_html", acc("text/html")...), 406,
+		`{"code":"PGRST107","details":null,"hint":null,"message":"None of these media types are available: text/html"}`)
+
+	expectRaw(t, s.send(t, "POST", "/rpc/raw_echo", "some text", "Content-Type", "text/plain", "Accept", "text/plain"),
+		200, "text/plain; charset=utf-8", "some text")
+	expectRaw(t, s.send(t, "POST", "/rpc/raw_echo", "\x00\x01\\x", "Content-Type", "application/octet-stream", "Accept", "application/octet-stream"),
+		200, "application/octet-stream", "\x00\x01\\x")
+	expectRaw(t, s.send(t, "POST", "/rpc/raw_echo", "<a>b</a>", "Content-Type", "text/xml", "Accept", "text/xml"),
+		200, "text/xml; charset=utf-8", "<a>b</a>")
+	expectError(t, s.send(t, "POST", "/rpc/raw_echo", "<", "Content-Type", "text/xml", "Accept", "text/xml"), 400, "2200N")
+	expect(t, s.get(t, "/rpc/raw_echo?x=1&y=2"), 200, `3`)
+	// The name's media types serve every overload returning one value.
+	expectRaw(t, s.get(t, "/rpc/raw_echo?x=1&y=2", acc("text/plain")...), 200, "text/plain; charset=utf-8", "3")
+
+	expect(t, s.send(t, "POST", "/rpc/raw_echo", "x,y\n1,2", "Content-Type", "text/csv"), 200, `3`)
+	b := expectError(t, s.send(t, "POST", "/rpc/raw_echo", "a,b\n1,2", "Content-Type", "text/csv"), 404, "PGRST202")
+	if b["details"] != "Searched for the function api.raw_echo with parameters a, b, but no matches were found in the schema cache." ||
+		b["hint"] != "Perhaps you meant to call the function api.raw_echo(x, y)" {
+		t.Errorf("body %v", b)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
@@ -110,11 +111,14 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 // prepare does everything before the database: it routes, authenticates,
 // parses, negotiates, plans, and fills x.req with the settings, the
 // transaction's mode and the bound statement. A nil plan with a nil error
-// means the response is complete (OPTIONS).
+// means the response is complete (OPTIONS, /).
 func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (plan *planner.Plan, authed bool, err error) {
 	rq, err := routeOf(ctx.Method(), ctx.Path())
 	if err != nil {
 		return nil, false, err
+	}
+	if rq.action == planner.ActionRoot && rt.RootSpec != "" && rt.OpenAPIMode != openAPIDisabled {
+		rq = rootSpecRoute(rq, rt.RootSpec) // root.go
 	}
 	if string(rq.target) != x.target {
 		x.target = string(rq.target)
@@ -145,8 +149,10 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		return nil, authed, respondCallOptions(ctx, sc, schema, x.target) // call.go
 	case rq.action == planner.ActionOptions:
 		return nil, authed, s.respondOptions(ctx, sc, schema, x.target)
+	case rq.action == planner.ActionRoot:
+		return nil, authed, s.serveRoot(ctx, x, rt, sc, schema, rq.head) // root.go
 	case !planner.Plans(rq.action):
-		return nil, authed, rq.unavailable(ctx.Method())
+		return nil, authed, apierr.UnsupportedMethod(string(ctx.Method()))
 	}
 
 	x.rawQuery = ctx.URI().QueryString()
@@ -184,7 +190,8 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	x.accept = parseRequestAccept(x.accept[:0], &ctx.Request.Header)
 	var acceptable bool
-	x.media, acceptable = negotiateRead(x.accept, q, targetRelation(sc, schema, x.target, rq.rpc))
+	rel, handlers := negotiationTarget(sc, pr, rq.rpc) // negotiate.go
+	x.media, acceptable = negotiateRead(x.accept, q, rel, handlers)
 	pr.Media = planner.Media{Body: x.media.body, Handler: x.media.handler}
 	plan, err = s.plan(x, sc)
 	if err != nil {
@@ -202,11 +209,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		x.req.Tx.Rollback = pr.Prefer.Tx == planner.TxRollback || rt.txRollback && pr.Prefer.Tx != planner.TxCommit
 		x.req.Check = writeCheck(pr)
 	}
-	searchPath := rt.searchPath
-	if schema != firstOr(rt.Schemas, "public") {
-		searchPath = quoteIdentList(nil, schema, rt.ExtraSearchPath)
-	}
-	s.fillSettings(ctx, x, rt, ctx.Method(), searchPath)
+	s.fillSettings(ctx, x, rt, ctx.Method(), rt.searchPathFor(schema))
 	if pr.Prefer.HasTimezone {
 		x.req.SetBytes([]byte("timezone"), pr.Prefer.Timezone)
 	}

@@ -190,14 +190,14 @@ var (
 	mediaOctet          = readMedia{body: planner.BodyBinary, contentType: "application/octet-stream"}
 )
 
-// negotiateRead picks the first acceptable media type a read of q on rel
-// can produce, as PostgREST does: the vendor JSON types first (they
-// cannot be overridden), then the media type handlers of rel (handler),
+// negotiateRead picks the first acceptable media type a read of q can
+// produce, as PostgREST does: the vendor JSON types first (they cannot be
+// overridden), then the media type handlers hs of the target (handler),
 // then the built-in JSON and CSV. The raw types (text/plain,
-// application/octet-stream, and text/xml for an xml column) come last and
-// need a single selected column, as in PostgREST 5. ok is false when
-// nothing fits (PGRST107, see errMediaType).
-func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation) (m readMedia, ok bool) {
+// application/octet-stream, and text/xml for an xml column of rel) come
+// last and need a single selected column, as in PostgREST 5. ok is false
+// when nothing fits (PGRST107, see errMediaType).
+func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation, hs *cache.RelationHandlers) (m readMedia, ok bool) {
 	for i := range list {
 		a := &list[i]
 		switch a.Kind {
@@ -210,8 +210,8 @@ func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation) (m re
 		case media.Plan:
 			continue
 		}
-		if rel != nil {
-			if h := handler(rel, a, q); h != nil {
+		if hs != nil {
+			if h := handler(hs, a, q); h != nil {
 				return readMedia{body: planner.BodyHandler, contentType: handlerContentType(h), handler: h}, true
 			}
 		}
@@ -237,12 +237,30 @@ func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation) (m re
 	return readMedia{}, false
 }
 
-// handler finds the media type handler of rel for the accepted type a:
-// when q has the default select, rel's own "*/*" handler (whatever is
-// accepted) and then its own handler of a; then the anyelement handler
+// negotiationTarget is the relation whose columns a request's select
+// names and the media type handlers its body may take: a read's relation
+// and its handlers; for a call, those of the function it calls (see
+// cache.Function.Handlers), the relation of its row type if any.
+func negotiationTarget(sc *cache.Schema, pr *planner.Request, rpc bool) (*cache.Relation, *cache.RelationHandlers) {
+	if !rpc {
+		rel := sc.Relation(pr.Schema, pr.Target)
+		if rel == nil {
+			return nil, nil
+		}
+		return rel, &rel.Handlers
+	}
+	fn := planner.CallFunction(pr, sc)
+	if fn == nil {
+		return nil, nil // no such function: the planner says so
+	}
+	return sc.Relation(fn.ReturnTypeSchema, fn.ReturnTypeName), fn.Handlers
+}
+
+// handler finds the media type handler of hs for the accepted type a:
+// when q has the default select, the target's own "*/*" handler (whatever
+// is accepted) and then its own handler of a; then the anyelement handler
 // of a.
-func handler(rel *cache.Relation, a *accepted, q *planner.Query) *cache.MediaHandler {
-	hs := &rel.Handlers
+func handler(hs *cache.RelationHandlers, a *accepted, q *planner.Query) *cache.MediaHandler {
 	if hs.Own != nil && planner.DefaultSelect(q) {
 		if h := hs.Own["*/*"]; h != nil {
 			return h

@@ -90,12 +90,3 @@ func (r *route) profileHeader() string {
 	}
 	return "Accept-Profile"
 }
-
-// unavailable is the error for an action the planner does not plan yet.
-func (r *route) unavailable(method []byte) error {
-	switch r.action {
-	case planner.ActionRoot:
-		return apierr.NotImplemented("the root endpoint (OpenAPI) is not available yet")
-	}
-	return apierr.UnsupportedMethod(string(method))
-}

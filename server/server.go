@@ -13,6 +13,7 @@ import (
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/server/openapi"
 	"github.com/pgrst/pgrst/sqltext"
 	"github.com/pgrst/pgrst/wire"
 )
@@ -45,6 +46,20 @@ type Options struct {
 	// CORSAllowedOrigins is server-cors-allowed-origins: the accepted
 	// origins, comma separated; empty accepts any origin (cors.go).
 	CORSAllowedOrigins string
+	// OpenAPIMode is openapi-mode: follow-privileges (also when empty),
+	// ignore-privileges or disabled (root.go).
+	OpenAPIMode string
+	// OpenAPISecurityActive is openapi-security-active, OpenAPIProxyURI
+	// openapi-server-proxy-uri.
+	OpenAPISecurityActive bool
+	OpenAPIProxyURI       string
+	// RootSpec is db-root-spec: a function of the request's schema that
+	// answers GET / instead of the description.
+	RootSpec string
+	// ServerHost and ServerPort are server-host and server-port, the
+	// address the description names when there is no proxy URI.
+	ServerHost string
+	ServerPort int
 }
 
 // runConfig is Options with the parts derived once per configuration.
@@ -55,6 +70,17 @@ type runConfig struct {
 	cors          corsPolicy
 	// From TxEnd: writes roll back by default; Prefer: tx= may override.
 	txRollback, txOverride bool
+	openapi                openapi.Options
+	docs                   *cache.Bounded[cachedDoc] // root.go
+}
+
+// searchPathFor is the search_path of a request on schema: schema, then
+// db-extra-search-path.
+func (rt *runConfig) searchPathFor(schema string) string {
+	if schema == firstOr(rt.Schemas, "public") {
+		return rt.searchPath
+	}
+	return quoteIdentList(nil, schema, rt.ExtraSearchPath)
 }
 
 // Server serves the API.
@@ -115,6 +141,8 @@ func (s *Server) SetOptions(o Options) {
 	rt.cors = newCORSPolicy(o.CORSAllowedOrigins)
 	rt.txRollback = strings.HasPrefix(o.TxEnd, "rollback")
 	rt.txOverride = strings.HasSuffix(o.TxEnd, "-allow-override")
+	rt.openapi = openAPIOptions(&o)
+	rt.docs = newDocCache()
 	s.opts.Store(rt)
 }
 

@@ -197,3 +197,61 @@ func TestWriteRowLevelSecurity(t *testing.T) {
 	// Without a token there is no grant at all.
 	expectError(t, s.send(t, "POST", "/w_messages", `{"body":"anon"}`, jsonBody...), 401, "42501")
 }
+
+// Prefer: missing=default gives the keys ?columns= names but an element
+// lacks their column's default (an identity's next value, a column's,
+// a domain's, a view's own); without it they are null.
+func TestInsertMissingDefault(t *testing.T) {
+	s := startServer(t, nil)
+	repr := with(jsonBody, "Prefer", "return=representation", "Prefer", "missing=default")
+	r := s.send(t, "POST", "/w_defaults?columns=id,name,qty,note", `[{"name":"a"},{"id":50,"qty":null,"note":"n"}]`, repr...)
+	expect(t, r, 201, `[{"id":1,"name":"a","qty":7,"note":null},{"id":50,"name":"anon","qty":null,"note":"n"}]`)
+	expectHeader(t, r, "Preference-Applied", "missing=default, return=representation")
+	// The identity advanced only for the row that took it.
+	expect(t, s.send(t, "POST", "/w_defaults?columns=id,name", `{"name":"b"}`, repr...), 201,
+		`[{"id":2,"name":"b","qty":7,"note":null}]`)
+	// A view's own default, and the table's for the columns it does not name.
+	expect(t, s.send(t, "POST", "/w_defaults_view?columns=id,note", `{"id":60}`, repr...), 201,
+		`[{"id":60,"name":"anon","qty":7,"note":"by view"}]`)
+	// PATCH sets the absent keys to their defaults.
+	expect(t, s.send(t, "PATCH", "/w_defaults?id=eq.50&columns=name,qty", `{}`, repr...), 200,
+		`[{"id":50,"name":"anon","qty":7,"note":"n"}]`)
+	// Without missing=default an absent key is null.
+	expectError(t, s.send(t, "POST", "/w_defaults?columns=id,name", `{"id":70}`, jsonBody...), 400, "23502")
+	expect(t, s.get(t, "/w_defaults?id=eq.70"), 200, `[]`)
+}
+
+// A domain with a json representation is written through its cast from
+// json, and read back through the one to json.
+func TestWriteDomainRepresentation(t *testing.T) {
+	s := startServer(t, nil)
+	repr := with(jsonBody, "Prefer", "return=representation")
+	expect(t, s.send(t, "POST", "/w_colors", `[{"id":1,"color":"#000100"},{"id":2,"color":"01E240"}]`, repr...), 201,
+		`[{"id":1,"color":"#000100"},{"id":2,"color":"#01E240"}]`)
+	expect(t, s.send(t, "PATCH", "/w_colors?id=eq.1&select=color", `[{"color":"#0000FF"}]`, repr...), 200, `[{"color":"#0000FF"}]`)
+	expect(t, s.get(t, "/w_colors?select=id&color=in.(0000FF,01E240)&order=id"), 200, `[{"id":1},{"id":2}]`)
+}
+
+// A representation reads only the columns it selects (with those its
+// embeds join on and the primary key): a role may write a table of which
+// it can read only some columns. Computed columns are computed on the
+// written rows.
+func TestWriteReturnsSelectedColumns(t *testing.T) {
+	s := startServer(t, nil)
+	repr := with(jsonBody, "Prefer", "return=representation")
+	expect(t, s.send(t, "POST", "/w_secrets?select=id,email", `{"id":1,"email":"a@b","password":"x"}`, repr...), 201,
+		`[{"id":1,"email":"a@b"}]`)
+	expectError(t, s.send(t, "POST", "/w_secrets", `{"id":2,"email":"c@d","password":"y"}`, repr...), 401, "42501")
+	expectError(t, s.send(t, "PATCH", "/w_secrets?id=eq.1&select=email,password", `{"email":"e@f"}`, repr...), 401, "42501")
+	expect(t, s.send(t, "PATCH", "/w_secrets?id=eq.1&select=email", `{"email":"e@f"}`, repr...), 200, `[{"email":"e@f"}]`)
+	expect(t, s.send(t, "DELETE", "/w_secrets?id=eq.1&select=id,email", "", repr...), 200, `[{"id":1,"email":"e@f"}]`)
+	expect(t, s.send(t, "DELETE", "/w_secrets?id=eq.2", ""), 204, "")
+
+	s.send(t, "POST", "/w_items", `{"id":501,"name":"w"}`, jsonBody...)
+	expect(t, s.send(t, "PATCH", "/w_items?id=eq.501&select=id,w_label", `{"qty":2}`, repr...), 200, `[{"id":501,"w_label":"w!"}]`)
+	expect(t, s.send(t, "PATCH", "/w_items?id=eq.501&select=id,w_label", `{}`, repr...), 200, `[]`)
+	expect(t, s.send(t, "POST", "/w_kv?select=w_label", `{"k":"lbl"}`, repr...), 201, `[{"w_label":"lbl?"}]`)
+	// Ordered by a column it does not select.
+	s.send(t, "POST", "/w_items", `{"id":502,"name":"v"}`, jsonBody...)
+	expect(t, s.send(t, "DELETE", "/w_items?id=in.(501,502)&select=id&order=name", "", repr...), 200, `[{"id":502},{"id":501}]`)
+}

@@ -66,6 +66,12 @@ cols as (
     json_agg(json_build_object(
       'name', a.attname,
       'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+      -- the type as the API description names it (PostgREST's data_type):
+      -- a built-in type or a domain over one by its base type without
+      -- modifier ("character varying"), any other by its full name
+      'data_type', case when bt.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+        then pg_catalog.format_type(bt.oid, null)
+        else pg_catalog.format_type(a.atttypid, a.atttypmod) end,
       'base', bt.typname,
       'nullable', not (a.attnotnull or coalesce(db.not_null, false)),
       'default', case
@@ -188,6 +194,8 @@ proc_args as (
     json_agg(json_build_object(
       'name', coalesce(a.name, ''),
       'type', pg_catalog.format_type(a.type, null),
+      'type_schema', (select tn.nspname from pg_catalog.pg_type t
+                      join pg_catalog.pg_namespace tn on tn.oid = t.typnamespace where t.oid = a.type),
       'default', a.has_default,
       'variadic', a.mode = 'v'
     ) order by a.ord) as args,
@@ -199,6 +207,7 @@ proc_args as (
 ),
 funcs_json as (
   select json_agg(json_build_object(
+    'oid', p.oid::pg_catalog.int8,
     'schema', p.nspname,
     'name', p.proname,
     'comment', d.description,

@@ -65,3 +65,35 @@ create function api.whoami_call() returns json language sql stable as $$
     'read_only', current_setting('transaction_read_only'))
 $$;
 create function api.secret_count() returns int language sql stable as $$ select count(*)::int from api.secrets $$;
+
+-- Functions returning a media type domain produce the body themselves
+-- (server/call_test.go, TestCallMediaTypes).
+create domain public."text/plain" as text;
+create domain public."application/octet-stream" as bytea;
+create function api.page_html(title text default 'Home') returns public."text/html"
+  language sql stable as $$ select ('<h1>' || title || '</h1>')::public."text/html" $$;
+create function api.page_xml() returns public."text/xml"
+  language sql stable as $$ select E'\n<page/>'::public."text/xml" $$;
+create function api.page_none() returns public."text/html"
+  language sql stable as $$ select null::public."text/html" $$;
+create function api.page_twkb() returns public."application/vnd.twkb"
+  language sql stable as $$ select '\x00ff0a'::bytea::public."application/vnd.twkb" $$;
+create function api.page_any() returns public."*/*" language plpgsql stable as $$
+begin
+  if current_setting('request.headers', true)::json->>'accept' = 'app/chosen' then
+    perform set_config('response.headers', '[{"Content-Type": "app/chosen"}]', true);
+  end if;
+  return convert_to('any', 'UTF8')::public."*/*";
+end $$;
+create function api.pages_html() returns setof public."text/html"
+  language sql stable as $$ values ('<p>a</p>'::public."text/html"), ('<p>b</p>') $$;
+-- Overloads: the raw bodies go to the single unnamed argument of their
+-- type; the media types of the name's overloads serve each of them.
+create function api.raw_echo(text) returns public."text/plain"
+  language sql stable as $$ select $1::public."text/plain" $$;
+create function api.raw_echo(bytea) returns public."application/octet-stream"
+  language sql stable as $$ select $1::public."application/octet-stream" $$;
+create function api.raw_echo(xml) returns public."text/xml"
+  language sql stable as $$ select $1::public."text/xml" $$;
+create function api.raw_echo(x int, y int) returns int
+  language sql stable as $$ select x + y $$;

@@ -260,6 +260,12 @@ create function public.datarep_color_parse(text) returns public.datarep_color
   $$ select (('x' || lpad($1, 8, '0'))::bit(32)::int)::public.datarep_color $$;
 create cast (text as public.datarep_color)
   with function public.datarep_color_parse(text) as implicit;
+-- Written as "#RRGGBB" in a body.
+create function public.datarep_color_from_json(json) returns public.datarep_color
+  language sql immutable as
+  $$ select public.datarep_color_parse(ltrim($1 #>> '{}', '#')) $$;
+create cast (json as public.datarep_color)
+  with function public.datarep_color_from_json(json) as implicit;
 
 create table api.datarep_todos (
   id int primary key,

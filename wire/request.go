@@ -254,7 +254,7 @@ func forgetStatements(ctx context.Context, conn *pgx.Conn, st *connState) error 
 // fresh preparation of the same statements may not have: the caller may
 // retry.
 func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, fn func(*Result) error) (stale bool, err error) {
-	var steps [7]step
+	var steps [8]step
 	n := 0
 	pl := pc.StartPipeline(ctx)
 	// BEGIN and the end of an explicit transaction are unnamed statements:
@@ -295,6 +295,9 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 	}
 	if r.Tx.explicit() {
 		if r.Tx.Rollback {
+			// Deferred constraints are checked as at a COMMIT, so a
+			// rolled back write fails as the committed one would.
+			sendUnnamed("SET CONSTRAINTS ALL IMMEDIATE")
 			sendUnnamed("ROLLBACK")
 		} else {
 			sendUnnamed("COMMIT")

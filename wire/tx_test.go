@@ -10,7 +10,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	pgtest.Main(m, `create table counter (n int not null); insert into counter values (0);`)
+	pgtest.Main(m, `create table counter (n int not null); insert into counter values (0);
+		create table deferred_unique (n int unique deferrable initially deferred);
+		create function insert_twice(int) returns int language sql as 'insert into deferred_unique values ($1), ($1) returning 2';`)
 }
 
 func run(t *testing.T, p *wire.Pool, tx wire.Tx, body string) (string, error) {
@@ -88,5 +90,28 @@ func TestTxMode(t *testing.T) {
 	// The settings still apply inside an explicit transaction.
 	if got, err := run(t, p, wire.Tx{Rollback: true}, "select current_setting('application_name') as n"); err != nil || got != "wire-test" {
 		t.Fatalf("setting: %q %v", got, err)
+	}
+}
+
+// A deferred constraint is checked at the end of the transaction even
+// when it rolls back: the client learns that its write would have failed.
+func TestRollbackRaisesDeferred(t *testing.T) {
+	p, err := wire.Open(wire.Options{URI: pgtest.Shared().URI("postgres", "postgres"), PoolSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	dup := "select insert_twice(1) as n"
+	var de *wire.DBError
+	for _, tx := range []wire.Tx{{}, {Rollback: true}, {Rollback: true, Isolation: wire.Serializable}} {
+		if _, err := run(t, p, tx, dup); !errors.As(err, &de) || de.Code != "23505" {
+			t.Fatalf("%+v: a deferred unique violation: %v", tx, err)
+		}
+	}
+	if got, err := run(t, p, wire.Tx{}, "select count(*) as n from deferred_unique"); err != nil || got != "0" {
+		t.Fatalf("rows left: %q %v", got, err)
+	}
+	if got, err := run(t, p, wire.Tx{Rollback: true}, "insert into deferred_unique values (2) returning n"); err != nil || got != "2" {
+		t.Fatalf("a rolled back insert that holds: %q %v", got, err)
 	}
 }
