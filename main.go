@@ -263,6 +263,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		Auth:                  v,
 		Version:               control.Version,
 		LegacyTargetNames:     cfg.Bool("url-use-legacy-target-names"),
+		Aggregates:            cfg.Bool("db-aggregates-enabled"),
 		CORSAllowedOrigins:    cfg.Get("server-cors-allowed-origins"),
 		TxEnd:                 cfg.Get("db-tx-end"),
 		OpenAPIMode:           cfg.Get("openapi-mode"),

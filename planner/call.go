@@ -137,7 +137,7 @@ func newCall(r *Request, s *cache.Schema) (*Plan, error) {
 	if rel == nil || !fn.ReturnsComposite {
 		rel = &cache.Relation{Schema: fn.Schema, Name: fn.Name}
 	}
-	tree, err := planTree(q, s, rel, r.Schema, r.LegacyTargetNames)
+	tree, err := planTree(r, s, rel)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,8 @@ type Options struct {
 	// and limits may name an aliased embed by its relation (with a
 	// Warning header).
 	LegacyTargetNames bool
+	// Aggregates is db-aggregates-enabled.
+	Aggregates bool
 	// TxEnd is db-tx-end: commit (the default), rollback, or either with
 	// -allow-override (Prefer: tx=commit|rollback decides).
 	TxEnd string
