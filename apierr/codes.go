@@ -189,6 +189,13 @@ func MaxAffected(rows int64) *Error {
 		Details: "The query affects " + strconv.FormatInt(rows, 10) + " rows"}
 }
 
+// MaxAffectedSingle is PGRST128: max-affected under handling=strict on a
+// function that returns one value or row, not a set.
+func MaxAffectedSingle() *Error {
+	return &Error{Status: 400, Code: "PGRST128",
+		Message: "Function must return SETOF or TABLE when max-affected preference is used with handling=strict"}
+}
+
 // InvalidPath is PGRST125.
 func InvalidPath() *Error {
 	return &Error{Status: 404, Code: "PGRST125", Message: "Invalid path specified in request URL"}

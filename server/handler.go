@@ -207,6 +207,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	if err := pr.Prefer.StrictError(); err != nil {
 		return nil, authed, err
 	}
+	if plan.Single && pr.Prefer.HasMaxAffected && pr.Prefer.Handling == planner.HandlingStrict {
+		return nil, authed, apierr.MaxAffectedSingle()
+	}
 
 	x.req.Tx = wire.Tx{ReadOnly: plan.ReadOnly}
 	if !plan.ReadOnly {
