@@ -199,6 +199,10 @@ func (b *builder) envelope(r *Request) {
 		b.location(r)
 		b.str(" AS location, nullif(current_setting('pgrst.inserted', true), '') AS inserted, " +
 			"pg_catalog.set_config('pgrst.affected', pg_catalog.count(_pgrst_t)::text, true) AS affected")
+	} else if b.call != nil && b.call.writes {
+		// A call that may write: its rows, for the same check.
+		b.str(", null::text AS location, null::text AS inserted, " +
+			"pg_catalog.set_config('pgrst.affected', " + pageTotal + ", true) AS affected")
 	}
 	b.str(" FROM (SELECT * FROM pgrst_source) _pgrst_t")
 	if raw {

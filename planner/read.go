@@ -23,6 +23,9 @@ type Plan struct {
 	// Void says the plan calls a function returning void: the response
 	// has no body (204).
 	Void bool
+	// Single says the plan calls a function returning one value or row
+	// rather than a set (Void ones too).
+	Single bool
 	// Warning is the text of the Warning header the response carries
 	// (without the "299 agent" prefix), empty for none: PostgREST's
 	// deprecation notice when a filter, order or limit named an aliased

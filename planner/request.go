@@ -95,7 +95,7 @@ func AppendKey(dst []byte, r *Request) []byte {
 		dst = append(dst, 'G')
 	}
 	if r.Action == ActionCall {
-		dst = appendCallKey(dst, &r.Call)
+		dst = appendCallKey(dst, r)
 	}
 	dst = append(dst, ';')
 	return r.Query.ShapeKey(dst)

@@ -169,6 +169,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	if err := parse(q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
 		return nil, authed, err
 	}
+	if rt.SafeWrites && (rq.action == planner.ActionUpdate || rq.action == planner.ActionDelete) && !q.HasRootFilter() {
+		return nil, authed, apierr.UnfilteredWrite(string(ctx.Method()))
+	}
 	if (rq.action == planner.ActionRead || rq.action == planner.ActionCall) && !rq.head && !rq.post {
 		if err := applyRangeHeader(q, ctx.Request.Header.Peek("Range")); err != nil {
 			return nil, authed, err
@@ -207,6 +210,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	if err := pr.Prefer.StrictError(); err != nil {
 		return nil, authed, err
+	}
+	if plan.Single && pr.Prefer.HasMaxAffected && pr.Prefer.Handling == planner.HandlingStrict {
+		return nil, authed, apierr.MaxAffectedSingle()
 	}
 
 	x.req.Tx = wire.Tx{ReadOnly: plan.ReadOnly}
