@@ -272,6 +272,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		RootSpec:              cfg.Get("db-root-spec"),
 		ServerHost:            cfg.ServerHost,
 		ServerPort:            cfg.ServerPort,
+		SafeWrites:            cfg.Bool("db-safe-writes"),
 	}, nil
 }
 

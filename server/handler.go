@@ -165,6 +165,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	if err := parse(q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
 		return nil, authed, err
 	}
+	if rt.SafeWrites && (rq.action == planner.ActionUpdate || rq.action == planner.ActionDelete) && !q.HasRootFilter() {
+		return nil, authed, apierr.UnfilteredWrite(string(ctx.Method()))
+	}
 	if (rq.action == planner.ActionRead || rq.action == planner.ActionCall) && !rq.head && !rq.post {
 		if err := applyRangeHeader(q, ctx.Request.Header.Peek("Range")); err != nil {
 			return nil, authed, err

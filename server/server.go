@@ -45,6 +45,9 @@ type Options struct {
 	// TxEnd is db-tx-end: commit (the default), rollback, or either with
 	// -allow-override (Prefer: tx=commit|rollback decides).
 	TxEnd string
+	// SafeWrites is db-safe-writes: PATCH and DELETE without a filter on
+	// their target are refused (PGRST119) instead of changing every row.
+	SafeWrites bool
 	// CORSAllowedOrigins is server-cors-allowed-origins: the accepted
 	// origins, comma separated; empty accepts any origin (cors.go).
 	CORSAllowedOrigins string
