@@ -42,6 +42,9 @@ type Options struct {
 	LegacyTargetNames bool
 	// Aggregates is db-aggregates-enabled.
 	Aggregates bool
+	// PlanEnabled is db-plan-enabled: Accept: application/vnd.pgrst.plan
+	// answers the statement's EXPLAIN.
+	PlanEnabled bool
 	// TxEnd is db-tx-end: commit (the default), rollback, or either with
 	// -allow-override (Prefer: tx=commit|rollback decides).
 	TxEnd string
