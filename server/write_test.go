@@ -100,6 +100,13 @@ func TestUpsert(t *testing.T) {
 	expect(t, s.send(t, "POST", "/w_kv", `[{"k":"u1","v":"x"},{"k":"u3","v":"tres"}]`,
 		with(repr, "Prefer", "resolution=ignore-duplicates")...), 201, `[{"k":"u3","v":"tres"}]`)
 	expect(t, s.get(t, "/w_kv?k=in.(u1,u2,u3)&order=k"), 200, `[{"k":"u1","v":"eins"},{"k":"u2","v":"dos"},{"k":"u3","v":"tres"}]`)
+	// An empty array inserts nothing: 200 as well.
+	expect(t, s.send(t, "POST", "/w_kv", `[]`, with(repr, "Prefer", "resolution=merge-duplicates")...), 200, `[]`)
+	// Without a primary key or on_conflict there is nothing to resolve:
+	// a plain insert, and Preference-Applied does not name resolution.
+	r = s.send(t, "POST", "/w_nopk", `{"a":1,"b":"x"}`, with(repr, "Prefer", "resolution=merge-duplicates")...)
+	expect(t, r, 201, `[{"a":1,"b":"x"}]`)
+	expectHeader(t, r, "Preference-Applied", "return=representation")
 
 	// PUT: 201 when it inserts, 200 when it replaces, 204 by default.
 	expect(t, s.send(t, "PUT", "/w_kv?k=eq.p1", `{"k":"p1","v":"a"}`, repr...), 201, `[{"k":"p1","v":"a"}]`)
@@ -254,4 +261,28 @@ func TestWriteReturnsSelectedColumns(t *testing.T) {
 	// Ordered by a column it does not select.
 	s.send(t, "POST", "/w_items", `{"id":502,"name":"v"}`, jsonBody...)
 	expect(t, s.send(t, "DELETE", "/w_items?id=in.(501,502)&select=id&order=name", "", repr...), 200, `[{"id":502},{"id":501}]`)
+}
+
+// db-safe-writes refuses PATCH and DELETE without a filter on their table
+// and writes nothing; a filter, even one that holds for every row, or a
+// logic tree lets them through. Off, they change every row.
+func TestSafeWrites(t *testing.T) {
+	s := startServer(t, func(o *server.Options, _ *wire.Options) { o.SafeWrites = true })
+	s.send(t, "POST", "/w_kv", `[{"k":"s1","v":"a"},{"k":"s2","v":"b"}]`, jsonBody...)
+	body := expectError(t, s.send(t, "PATCH", "/w_kv", `{"v":"x"}`, jsonBody...), 400, "PGRST119")
+	if body["message"] != "PATCH requires a filter" {
+		t.Errorf("message %v", body["message"])
+	}
+	expectError(t, s.send(t, "DELETE", "/w_kv?select=k&order=k", ""), 400, "PGRST119")
+	// A filter on an embed does not restrict the table's rows.
+	expectError(t, s.send(t, "DELETE", "/w_parents?select=id,w_children(id)&w_children.id=eq.1", ""), 400, "PGRST119")
+	expect(t, s.get(t, "/w_kv?k=in.(s1,s2)&select=v&order=k"), 200, `[{"v":"a"},{"v":"b"}]`)
+	expect(t, s.send(t, "PATCH", "/w_kv?or=(k.eq.s1,k.eq.s2)", `{"v":"y"}`, jsonBody...), 204, "")
+	expect(t, s.send(t, "DELETE", "/w_kv?k=eq.s1", ""), 204, "")
+	// Inserts and reads are not concerned.
+	expect(t, s.send(t, "POST", "/w_kv", `{"k":"s3"}`, jsonBody...), 201, "")
+
+	s = startServer(t, nil)
+	r := s.send(t, "PATCH", "/w_nopk", `{"b":"all"}`, with(jsonBody, "Prefer", "count=exact")...)
+	expect(t, r, 204, "")
 }
