@@ -45,6 +45,14 @@ type Options struct {
 	// PlanEnabled is db-plan-enabled: Accept: application/vnd.pgrst.plan
 	// answers the statement's EXPLAIN.
 	PlanEnabled bool
+	// ServerTiming is server-timing-enabled: a Server-Timing header with
+	// the duration of each stage.
+	ServerTiming bool
+	// TraceHeader is server-trace-header: the request header of that
+	// name is echoed in the response.
+	TraceHeader string
+	// LogQuery is log-query: the SQL of each logged request is logged too.
+	LogQuery bool
 	// TxEnd is db-tx-end: commit (the default), rollback, or either with
 	// -allow-override (Prefer: tx=commit|rollback decides).
 	TxEnd string
