@@ -263,6 +263,8 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		Auth:                  v,
 		Version:               control.Version,
 		LegacyTargetNames:     cfg.Bool("url-use-legacy-target-names"),
+		Aggregates:            cfg.Bool("db-aggregates-enabled"),
+		PlanEnabled:           cfg.Bool("db-plan-enabled"),
 		CORSAllowedOrigins:    cfg.Get("server-cors-allowed-origins"),
 		TxEnd:                 cfg.Get("db-tx-end"),
 		OpenAPIMode:           cfg.Get("openapi-mode"),
@@ -272,6 +274,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		RootSpec:              cfg.Get("db-root-spec"),
 		ServerHost:            cfg.ServerHost,
 		ServerPort:            cfg.ServerPort,
+		SafeWrites:            cfg.Bool("db-safe-writes"),
 	}, nil
 }
 

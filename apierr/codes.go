@@ -154,6 +154,15 @@ func RelatedOrderNotToOne(origin, target string) *Error {
 		Details: "'" + origin + "' and '" + target + "' do not form a many-to-one or one-to-one relationship"}
 }
 
+// UnfilteredWrite is PGRST119, pgrst's own (PostgREST leaves the code
+// unused): with db-safe-writes, a PATCH or DELETE without any filter on
+// its target, which would change every row.
+func UnfilteredWrite(method string) *Error {
+	return &Error{Status: 400, Code: "PGRST119", Message: method + " requires a filter",
+		Details: "db-safe-writes refuses a " + method + " that would affect every row of the table",
+		Hint:    "Add a filter on the table's columns; to affect every row on purpose, use one that holds for all, e.g. id=not.is.null"}
+}
+
 // BadEmbedOp is PGRST120: a filter on an embed other than is.null.
 func BadEmbedOp(name string) *Error {
 	return &Error{Status: 400, Code: "PGRST120",
@@ -178,6 +187,13 @@ func AggregatesNotAllowed() *Error {
 func MaxAffected(rows int64) *Error {
 	return &Error{Status: 400, Code: "PGRST124", Message: "Query result exceeds max-affected preference constraint",
 		Details: "The query affects " + strconv.FormatInt(rows, 10) + " rows"}
+}
+
+// MaxAffectedSingle is PGRST128: max-affected under handling=strict on a
+// function that returns one value or row, not a set.
+func MaxAffectedSingle() *Error {
+	return &Error{Status: 400, Code: "PGRST128",
+		Message: "Function must return SETOF or TABLE when max-affected preference is used with handling=strict"}
 }
 
 // InvalidPath is PGRST125.

@@ -205,6 +205,11 @@ db-extra-search-path = "public"
 ## request.jwt.claims and request.headers.
 db-use-legacy-gucs = true
 
+## pgrst's own: refuse PATCH and DELETE without a filter on their table
+## (400, PGRST119) instead of changing every row, as the pg-safeupdate
+## extension would.
+db-safe-writes = false
+
 ## ---- HTTP server ----------------------------------------------------
 
 ## Address to listen on: a host name or IP address, or

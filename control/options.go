@@ -59,6 +59,8 @@ var options = []option{
 		def: "statement_timeout,plan_filter.statement_cost_limit,default_transaction_isolation"},
 	{name: "db-plan-enabled", kind: kindBool, def: "false"},
 	{name: "db-aggregates-enabled", kind: kindBool, def: "false"},
+	// pgrst's own: PATCH and DELETE need a filter (as pg-safeupdate).
+	{name: "db-safe-writes", kind: kindBool, def: "false"},
 	{name: "server-host", def: "!4"},
 	{name: "server-port", kind: kindPort, def: "3000"},
 	{name: "server-reuseport", kind: kindBool, def: "false"},

@@ -54,18 +54,18 @@ type Call struct {
 	// Post says the arguments come from the body.
 	Post bool
 	Body CallBody
-	// Keys are the names of the JSON body's arguments (the keys of its
-	// object, or of the first object of an array), sorted and distinct.
-	// The columns parameter replaces them.
-	Keys []string
 	// SingleObject is Prefer: params=single-object (PostgREST 5): the
 	// whole JSON body is the one json or jsonb argument of the function.
 	SingleObject bool
 }
 
-func appendCallKey(dst []byte, c *Call) []byte {
+// appendCallKey appends what a call's plan depends on beyond the query:
+// the body's media type and its keys (Payload.Keys), which name the
+// arguments.
+func appendCallKey(dst []byte, r *Request) []byte {
+	c := &r.Call
 	dst = append(dst, 'C', keyBool(c.Post), byte(c.Body), keyBool(c.SingleObject))
-	return appendKeyPath(dst, c.Keys)
+	return appendKeyPath(dst, r.Payload.Keys)
 }
 
 // callRet is the shape of a called function's result.
@@ -95,6 +95,8 @@ type callPlan struct {
 	params []int
 	mode   callArgs
 	ret    callRet
+	// writes says the call runs read-write (POST of a volatile function).
+	writes bool
 }
 
 // newCall plans a call: it finds the function among its overloads, then
@@ -106,7 +108,7 @@ func newCall(r *Request, s *cache.Schema) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp := &callPlan{fn: fn}
+	cp := &callPlan{fn: fn, writes: r.Call.Post && fn.Volatility == cache.Volatile}
 	switch {
 	case fn.ReturnsComposite:
 		cp.ret = retRows
@@ -137,7 +139,7 @@ func newCall(r *Request, s *cache.Schema) (*Plan, error) {
 	if rel == nil || !fn.ReturnsComposite {
 		rel = &cache.Relation{Schema: fn.Schema, Name: fn.Name}
 	}
-	tree, err := planTree(q, s, rel, r.Schema, r.LegacyTargetNames)
+	tree, err := planTree(r, s, rel)
 	if err != nil {
 		return nil, err
 	}
@@ -148,20 +150,22 @@ func newCall(r *Request, s *cache.Schema) (*Plan, error) {
 		return nil, b.err
 	}
 	return &Plan{SQL: string(b.buf), args: b.prog, maxRows: r.MaxRows,
-		ReadOnly: !r.Call.Post || fn.Volatility != cache.Volatile,
+		ReadOnly: !cp.writes,
 		Void:     cp.ret == retScalar && fn.ReturnType == "void",
+		Single:   cp.ret == retScalar || cp.ret == retComposite,
 		Warning:  strings.Clone(legacyWarning(tree)), envelope: b.env}, nil
 }
 
 // callKeys are the argument names of r, sorted and distinct: the body's
-// keys or the columns parameter (POST), else the query's arguments.
+// keys (Payload.Keys: those of its object, or of its array's first
+// object) or the columns parameter (POST), else the query's arguments.
 func callKeys(r *Request) []string {
 	q := r.Query
 	if r.Call.Post && r.Call.Body != CallForm {
 		if q.HasColumns {
 			return sortedSet(q.Columns)
 		}
-		return r.Call.Keys
+		return r.Payload.Keys
 	}
 	keys := make([]string, len(q.CallArgs))
 	for i := range q.CallArgs {

@@ -36,6 +36,10 @@ type node struct {
 	fromAlias, aggAlias string
 	spread, inner       bool
 	toOne               bool
+	// group: this level aggregates, its own fields' or those of the to-one
+	// spreads below it, grouped by its other columns; grouped (the root
+	// only): some level does.
+	group, grouped bool
 	// empty: no fields and only empty embeds below; no output column.
 	empty bool
 	// noFields: the select list has no field items.
@@ -155,7 +159,8 @@ func (n *node) child(name string) *node {
 // checks come in PostgREST's order: embed paths of filters, orders, ranges
 // and logic trees (PGRST108), relationships (PGRST200/201), related orders
 // (PGRST108/118), aggregates (PGRST123).
-func planTree(q *Query, s *cache.Schema, rel *cache.Relation, schema string, legacy bool) (*node, error) {
+func planTree(r *Request, s *cache.Schema, rel *cache.Relation) (*node, error) {
+	q, schema, legacy := r.Query, r.Schema, r.LegacyTargetNames
 	root := rootNode(rel)
 	root.addNodes(q.Select, 1)
 	// Each kind folds from the last parameter, so the last bad one is reported.
@@ -211,22 +216,10 @@ func planTree(q *Query, s *cache.Schema, rel *cache.Relation, schema string, leg
 	if err := checkEmbedOps(root, q); err != nil {
 		return nil, err
 	}
-	if err := checkAggregates(q.Select); err != nil {
+	if err := planAggregates(root, q.Select, r.Aggregates); err != nil {
 		return nil, err
 	}
 	return root, nil
-}
-
-func checkAggregates(items []SelectItem) error {
-	for i := range items {
-		if items[i].Agg != AggNone {
-			return apierr.AggregatesNotAllowed()
-		}
-		if err := checkAggregates(items[i].Children); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // resolveRels finds the relationship of each embed, depth first.

@@ -31,7 +31,7 @@ func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
 	b.cur, b.rel, b.alias = n, n.rel, n.fromAlias
 	b.str("SELECT ")
 	start := len(b.buf)
-	b.selectList(q, items, n)
+	group := b.selectList(q, items, n)
 	if n.spread && !n.toOne {
 		b.spreadOrderColumns(q, n, len(b.buf) > start)
 	}
@@ -41,6 +41,7 @@ func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
 	where := b.whereClause()
 	b.nodeConditions(q, n, where)
 	b.joinConditions(n, parentAlias, parentRel, where)
+	b.groupBy(group)
 	b.orderBy(q, n)
 	if n.rng >= 0 || maxRows > 0 {
 		var r *RangeParam
@@ -69,80 +70,132 @@ func embedLimitOffset(r *RangeParam, maxRows int64) (limit, offset int64) {
 }
 
 // selectList appends the select list of level n: its fields and the
-// output columns of its embeds ("*" when it has neither).
-func (b *builder) selectList(q *Query, items []SelectItem, n *node) {
+// output columns of its embeds ("*" when it has neither). At a level that
+// groups (n.group) it returns the positions of the columns to group by:
+// all but the aggregates.
+func (b *builder) selectList(q *Query, items []SelectItem, n *node) (group []int) {
 	if n.noFields && len(n.children) == 0 {
 		b.star()
-		return
+		return nil
 	}
-	first := true
-	sep := func() {
-		if !first {
+	pos := 0
+	// col starts the next output column; grouped says it is not an
+	// aggregate.
+	col := func(grouped bool) {
+		if pos > 0 {
 			b.str(", ")
 		}
-		first = false
+		pos++
+		if grouped && n.group {
+			group = append(group, pos)
+		}
 	}
 	k := 0
 	for i := range items {
 		it := &items[i]
 		if it.Kind != SelectField {
-			b.embedColumns(it.Children, n.children[k], sep)
+			b.embedColumns(it.Children, n, n.children[k], col)
 			k++
 			continue
 		}
-		if isStar(it) && n.spread && !n.toOne {
-			// A to-many spread aggregates each column: name them.
+		if it.Agg != AggNone {
+			col(false)
+			b.aggItem(it, !n.spread)
+			continue
+		}
+		if isStar(it) && (n.spread && !n.toOne || n.group) && len(n.rel.Columns) > 0 {
+			// A to-many spread aggregates each column, and a level
+			// that groups groups by each: name them.
 			for _, c := range n.rel.Columns {
-				sep()
+				col(true)
 				b.outColumn(c)
 			}
 			continue
 		}
-		sep()
+		col(true)
 		b.selectItem(it)
+	}
+	return group
+}
+
+// groupBy appends the GROUP BY clause of the column positions group.
+func (b *builder) groupBy(group []int) {
+	for i, p := range group {
+		if i == 0 {
+			b.str(" GROUP BY ")
+		} else {
+			b.str(", ")
+		}
+		b.buf = strconv.AppendInt(b.buf, int64(p), 10)
 	}
 }
 
 func isStar(it *SelectItem) bool { return it.Field.Name == "*" && len(it.Field.JSON) == 0 }
 
-// embedColumns appends the parent's output columns of embed c.
-func (b *builder) embedColumns(items []SelectItem, c *node, sep func()) {
+// embedColumns appends the output columns of embed c in its parent n's
+// select list, each started by col. An embed is json, or jsonb where the
+// query groups (json has no equality to group by). The aggregates of a
+// to-one spread are applied by the first level above it that is not a
+// spread.
+func (b *builder) embedColumns(items []SelectItem, n, c *node, col func(grouped bool)) {
+	jsonb := b.tree.grouped && (n.group || n.spread)
 	switch {
 	case c.empty:
 	case c.spread:
-		for _, name := range spreadNames(items, c, false) {
-			sep()
+		for _, sc := range spreadNames(items, c, n.group) {
+			agg := sc.item != nil && sc.item.Agg != AggNone
+			col(!agg)
+			if agg && !n.spread {
+				b.hoistedAgg(sc.item, c.aggAlias, sc.name)
+				continue
+			}
 			b.ident(c.aggAlias)
-			if name == "*" {
+			if sc.name == "*" {
 				b.str(".*")
 			} else {
 				b.str(".")
-				b.ident(name)
+				b.ident(sc.name)
 			}
 		}
 	case c.toOne:
-		sep()
+		col(true)
 		b.str("row_to_json(")
 		b.ident(c.aggAlias)
-		b.str(".*) AS ")
+		b.str(".*)")
+		if jsonb {
+			b.str("::jsonb")
+		}
+		b.str(" AS ")
 		b.ident(c.name)
 	default:
-		sep()
+		col(true)
 		b.str("COALESCE(")
 		b.ident(c.aggAlias)
 		b.str(".")
 		b.ident(c.aggAlias)
-		b.str(", '[]') AS ")
+		b.str(", '[]')")
+		if jsonb {
+			b.str("::jsonb")
+		}
+		b.str(" AS ")
 		b.ident(c.name)
 	}
 }
 
+// spreadCol is an output column of a spread embed: its name and the
+// select field it comes from (nil for an embed's column or a star's).
+type spreadCol struct {
+	name string
+	item *SelectItem
+}
+
 // spreadNames are the output columns of a spread embed, which its parent
 // selects by name ("*" for all of a to-one spread's columns, unless
-// expand: inside a to-many spread, which aggregates each column by name).
-func spreadNames(items []SelectItem, c *node, expand bool) []string {
+// expand: inside a to-many spread, which aggregates each column by name,
+// or under a level that groups by each).
+func spreadNames(items []SelectItem, c *node, expand bool) []spreadCol {
 	expand = expand || !c.toOne
-	var names []string
+	var names []spreadCol
 	k := 0
 	for i := range items {
 		it := &items[i]
@@ -153,25 +206,21 @@ func spreadNames(items []SelectItem, c *node, expand bool) []string {
 			case cc.spread:
 				names = append(names, spreadNames(it.Children, cc, expand)...)
 			case !cc.empty:
-				names = append(names, cc.name)
+				names = append(names, spreadCol{name: cc.name})
 			}
 			continue
 		}
-		if isStar(it) {
-			if !expand {
-				names = append(names, "*")
+		if isStar(it) && it.Agg == AggNone {
+			if !expand || len(c.rel.Columns) == 0 {
+				names = append(names, spreadCol{name: "*"})
 			} else {
 				for _, col := range c.rel.Columns {
-					names = append(names, col.Name)
+					names = append(names, spreadCol{name: col.Name})
 				}
 			}
 			continue
 		}
-		name := outputName(it)
-		if name == "" {
-			name = it.Field.Name
-		}
-		names = append(names, name)
+		names = append(names, spreadCol{name: selectName(it), item: it})
 	}
 	return names
 }
@@ -207,14 +256,14 @@ func (b *builder) join(q *Query, items []SelectItem, c *node, maxRows int64) {
 	b.str(") AS ")
 	b.ident(agg)
 	if c.spread {
-		for _, name := range spreadNames(items, c, true) {
+		for _, sc := range spreadNames(items, c, true) {
 			b.str(", COALESCE(json_agg(")
 			b.ident(agg)
 			b.str(".")
-			b.ident(name)
+			b.ident(sc.name)
 			b.spreadAggOrder(q, c)
 			b.str("), '[]') AS ")
-			b.ident(name)
+			b.ident(sc.name)
 		}
 	}
 	b.str(" FROM (")

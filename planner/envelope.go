@@ -199,6 +199,10 @@ func (b *builder) envelope(r *Request) {
 		b.location(r)
 		b.str(" AS location, nullif(current_setting('pgrst.inserted', true), '') AS inserted, " +
 			"pg_catalog.set_config('pgrst.affected', pg_catalog.count(_pgrst_t)::text, true) AS affected")
+	} else if b.call != nil && b.call.writes {
+		// A call that may write: its rows, for the same check.
+		b.str(", null::text AS location, null::text AS inserted, " +
+			"pg_catalog.set_config('pgrst.affected', " + pageTotal + ", true) AS affected")
 	}
 	b.str(" FROM (SELECT * FROM pgrst_source) _pgrst_t")
 	if raw {
@@ -231,7 +235,7 @@ func (b *builder) body(q *Query, m *Media) (raw bool) {
 	case BodyJSONStripped:
 		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)), '[]')::text")
 	case BodyObject:
-		b.str("coalesce((json_agg(_pgrst_t)->0)::text, 'null')")
+		b.str("coalesce(json_agg(_pgrst_t)->0, 'null')")
 	case BodyObjectStripped:
 		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)->0)::text, 'null')")
 	case BodyCSV:
@@ -257,7 +261,9 @@ func (b *builder) body(q *Query, m *Media) (raw bool) {
 		}
 		return true
 	default:
-		b.str("coalesce(json_agg(_pgrst_t), '[]')::text")
+		// json, not text: its text is the same, and the plan's output
+		// reads as PostgREST's.
+		b.str("coalesce(json_agg(_pgrst_t), '[]')")
 	}
 	return false
 }

@@ -104,7 +104,7 @@ func renderPlan(t *testing.T, head string) string {
 			o.Call = &Call{Post: v == "post"}
 		case "payload":
 			payload = []byte(v)
-			o.Call.Keys = payloadKeys(t, v)
+			keys = payloadKeys(t, v)
 		default:
 			t.Fatalf("unknown line %q", line)
 		}

@@ -76,6 +76,9 @@ type Preferences struct {
 	MaxAffected    int64
 	HasMaxAffected bool
 	sawMaxAffected bool
+	// SingleObject is params=single-object, PostgREST 5's way to pass a
+	// call's whole body as its function's one json argument.
+	SingleObject bool
 	// Invalid lists the unknown or malformed items, in order.
 	Invalid [][]byte
 }
@@ -102,6 +105,7 @@ var prefWords = map[string]func(p *Preferences){
 	"missing=null":                 func(p *Preferences) { setOnce(&p.Missing, MissingNull) },
 	"tx=commit":                    func(p *Preferences) { setOnce(&p.Tx, TxCommit) },
 	"tx=rollback":                  func(p *Preferences) { setOnce(&p.Tx, TxRollback) },
+	"params=single-object":         func(p *Preferences) { p.SingleObject = true },
 }
 
 // setOnce sets *dst to v unless an earlier item set it.

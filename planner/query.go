@@ -42,6 +42,22 @@ type Query struct {
 	callRead bool
 }
 
+// HasRootFilter reports whether q filters its target: a filter or a
+// logic tree without an embed path.
+func (q *Query) HasRootFilter() bool {
+	for i := range q.Filters {
+		if len(q.Filters[i].Path) == 0 {
+			return true
+		}
+	}
+	for i := range q.Logic {
+		if len(q.Logic[i].Path) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Param is one decoded key=value pair. HasValue is false for a bare "key".
 type Param struct {
 	Key, Value string

@@ -23,6 +23,9 @@ type Plan struct {
 	// Void says the plan calls a function returning void: the response
 	// has no body (204).
 	Void bool
+	// Single says the plan calls a function returning one value or row
+	// rather than a set (Void ones too).
+	Single bool
 	// Warning is the text of the Warning header the response carries
 	// (without the "299 agent" prefix), empty for none: PostgREST's
 	// deprecation notice when a filter, order or limit named an aliased
@@ -56,7 +59,7 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 			return nil, err
 		}
 	}
-	tree, err := planTree(q, s, rel, r.Schema, r.LegacyTargetNames)
+	tree, err := planTree(r, s, rel)
 	if err != nil {
 		return nil, err
 	}
@@ -239,12 +242,13 @@ func (b *builder) selectRows(r *Request) {
 	root := b.tree
 	b.cur = root
 	b.str("SELECT ")
-	b.selectList(q, q.Select, root)
+	group := b.selectList(q, q.Select, root)
 	b.str(" FROM ")
 	b.fromItem()
 	b.joins(q, q.Select, root, r.MaxRows)
 	where := b.whereClause()
 	b.nodeConditions(q, root, where)
+	b.groupBy(group)
 	b.orderBy(q, root)
 	if q.HasRange || r.MaxRows > 0 {
 		b.limitParams()
@@ -266,9 +270,22 @@ func (b *builder) selectItem(it *SelectItem) {
 		b.star()
 		return
 	}
-	// A column of a domain with a json representation is selected through
-	// its cast function, under the column's name unless aliased.
-	var rep *cache.Column
+	rep := b.fieldExpr(it)
+	alias := outputName(it)
+	if alias == "" && rep != nil {
+		alias = rep.Name
+	}
+	if alias != "" {
+		b.str(" AS ")
+		b.ident(alias)
+	}
+}
+
+// fieldExpr appends the value of select field it with its cast, and
+// returns its column when that is selected through its json
+// representation: a column of a domain with one goes through its cast
+// function.
+func (b *builder) fieldExpr(it *SelectItem) (rep *cache.Column) {
 	if len(it.Field.JSON) == 0 {
 		if c := b.rel.Column(it.Field.Name); c != nil && c.ToJSON.Name != "" {
 			rep = c
@@ -290,14 +307,7 @@ func (b *builder) selectItem(it *SelectItem) {
 		b.buf = appendCastType(b.buf, it.Cast)
 		b.str(")")
 	}
-	alias := outputName(it)
-	if alias == "" && rep != nil {
-		alias = rep.Name
-	}
-	if alias != "" {
-		b.str(" AS ")
-		b.ident(alias)
-	}
+	return rep
 }
 
 // star appends the columns "*" selects from the current relation: all of

@@ -42,6 +42,9 @@ type Request struct {
 	// LegacyTargetNames lets filters, orders and limits name an aliased
 	// embed by its relation (url-use-legacy-target-names).
 	LegacyTargetNames bool
+	// Aggregates allows aggregate functions in the select list
+	// (db-aggregates-enabled).
+	Aggregates bool
 	// Call is what a call (ActionCall) brings beyond its query (call.go).
 	Call Call
 }
@@ -88,8 +91,11 @@ func AppendKey(dst []byte, r *Request) []byte {
 	if r.LegacyTargetNames {
 		dst = append(dst, 'L')
 	}
+	if r.Aggregates {
+		dst = append(dst, 'G')
+	}
 	if r.Action == ActionCall {
-		dst = appendCallKey(dst, &r.Call)
+		dst = appendCallKey(dst, r)
 	}
 	dst = append(dst, ';')
 	return r.Query.ShapeKey(dst)

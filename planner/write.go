@@ -102,10 +102,11 @@ func (b *builder) writeSource(r *Request) {
 	b.cur = root
 	b.alias = rel.Name
 	b.str("SELECT ")
-	b.selectList(q, q.Select, root)
+	group := b.selectList(q, q.Select, root)
 	b.str(" FROM pgrst_mutation AS ")
 	b.ident(rel.Name)
 	b.joins(q, q.Select, root, r.MaxRows)
+	b.groupBy(group)
 	b.orderBy(q, root)
 	b.alias = ""
 }

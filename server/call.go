@@ -21,15 +21,9 @@ import (
 // unnamed argument, bound as Payload.JSON.
 func (x *exchange) readCall(ctx *fasthttp.RequestCtx, post bool) error {
 	pr := &x.pr
-	pr.Call = planner.Call{Post: post}
+	pr.Call = planner.Call{Post: post, SingleObject: post && pr.Prefer.SingleObject}
 	if !post {
 		return nil
-	}
-	for _, it := range pr.Prefer.Invalid {
-		// PostgREST 5's way to pass the whole body as one json argument.
-		if string(it) == "params=single-object" {
-			pr.Call.SingleObject = true
-		}
 	}
 	var ct []byte
 	if len(ctx.Request.Header.Peek("Content-Type")) > 0 {
@@ -47,7 +41,10 @@ func (x *exchange) readCall(ctx *fasthttp.RequestCtx, post bool) error {
 		body = nil // an empty body is no arguments
 	}
 	p := &x.payload
-	if err := p.Parse(ct, body, payload.Options{RPC: true, Columns: x.q.HasColumns}); err != nil {
+	// A single-object body is one argument, not keys: bound unread, as
+	// with columns=.
+	opt := payload.Options{RPC: true, Columns: x.q.HasColumns || pr.Call.SingleObject}
+	if err := p.Parse(ct, body, opt); err != nil {
 		return err
 	}
 	switch media {
@@ -70,7 +67,6 @@ func (x *exchange) readCall(ctx *fasthttp.RequestCtx, post bool) error {
 		if media == payload.MediaCSV {
 			pr.Call.Body = planner.CallCSV
 		}
-		pr.Call.Keys = p.Keys
 		pr.Payload = planner.Payload{Keys: p.Keys, JSON: p.JSON}
 	}
 	return nil

@@ -202,3 +202,48 @@ func TestCallMediaTypes(t *testing.T) {
 		t.Errorf("body %v", b)
 	}
 }
+
+// Prefer: max-affected and a singular media type check the rows a call
+// returns; a call that wrote more is rolled back.
+func TestCallMaxAffected(t *testing.T) {
+	s := startServer(t, nil)
+	strict := func(n string) []string { return []string{"Prefer", "handling=strict, max-affected=" + n} }
+
+	b := expectError(t, s.send(t, "POST", "/rpc/log_many", `{"n":3,"note":"over"}`, strict("2")...), 400, "PGRST124")
+	if b["details"] != "The query affects 3 rows" {
+		t.Errorf("details %v", b["details"])
+	}
+	expect(t, s.get(t, "/call_log?select=note&note=eq.over"), 200, `[]`)
+	r := s.send(t, "POST", "/rpc/log_many?select=note", `{"n":3,"note":"under"}`, strict("3")...)
+	expect(t, r, 200, `[{"note":"under"},{"note":"under"},{"note":"under"}]`)
+	expectHeader(t, r, "Preference-Applied", "handling=strict, max-affected=3")
+	// Lenient handling ignores it.
+	expect(t, s.send(t, "POST", "/rpc/log_many?select=note", `{"n":2,"note":"lenient"}`, "Prefer", "handling=lenient, max-affected=1"),
+		200, `[{"note":"lenient"},{"note":"lenient"}]`)
+	// A read-only call is checked too.
+	expectError(t, s.get(t, "/rpc/numbers?n=3", strict("2")...), 400, "PGRST124")
+	expect(t, s.get(t, "/rpc/numbers?n=3", strict("3")...), 200, `[1,2,3]`)
+	// Strict max-affected needs a function returning a set.
+	for path, body := range map[string]string{"/rpc/log_note": `{"note":"single"}`, "/rpc/nothing": `{}`, "/rpc/film": `{"id":1}`} {
+		expect(t, s.send(t, "POST", path, body, strict("1")...), 400,
+			`{"code":"PGRST128","details":null,"hint":null,"message":"Function must return SETOF or TABLE when max-affected preference is used with handling=strict"}`)
+	}
+
+	// A singular response of a writing call: exactly one row, else
+	// PGRST116 and nothing written.
+	obj := []string{"Accept", "application/vnd.pgrst.object+json"}
+	expect(t, s.send(t, "POST", "/rpc/log_many?select=note", `{"n":1,"note":"one"}`, obj...), 200, `{"note":"one"}`)
+	expectError(t, s.send(t, "POST", "/rpc/log_many", `{"n":2,"note":"two"}`, obj...), 406, "PGRST116")
+	expect(t, s.get(t, "/call_log?select=note&note=eq.two"), 200, `[]`)
+}
+
+// PostgREST 5's Prefer: params=single-object passes the whole body as the
+// function's one json argument; it is a valid preference.
+func TestCallSingleObject(t *testing.T) {
+	s := startServer(t, nil)
+	expect(t, s.send(t, "POST", "/rpc/single_obj", `{"a":1,"b":[2]}`, "Prefer", "params=single-object, handling=strict"),
+		200, `{"a":1,"b":[2]}`)
+	expect(t, s.send(t, "POST", "/rpc/echo_json", `[1,2]`, "Prefer", "params=single-object"), 200, `[1,2]`)
+	// Without it the keys name the arguments.
+	expectError(t, s.send(t, "POST", "/rpc/single_obj", `{"a":1}`), 404, "PGRST202")
+}

@@ -50,6 +50,7 @@ func (x *exchange) reset() {
 	x.req.PreRequest = ""
 	x.req.Check = ""
 	x.req.SQL = ""
+	x.req.Plan = false
 	x.req.Params = nil
 	x.req.Explain = ""
 	x.req.ExplainParams = nil
@@ -96,6 +97,9 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 	// Not the RequestCtx: pgx would watch it with a goroutine per request,
 	// and it races with the server's shutdown. wire bounds the wait for a
 	// connection itself, and PostgreSQL's statement_timeout the rest.
+	if x.media.plan != nil {
+		return authed, s.respondPlan(ctx, x)
+	}
 	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
 		if err := x.res.read(ctx, plan, r, x.pr.Head); err != nil {
 			return err
@@ -143,7 +147,8 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	x.byProfile = byProfile
 	pr := &x.pr
 	*pr = planner.Request{Action: rq.action, Head: rq.head, Schema: schema, Target: x.target,
-		Query: &x.q, Prefer: pr.Prefer, MaxRows: rt.MaxRows, LegacyTargetNames: rt.LegacyTargetNames}
+		Query: &x.q, Prefer: pr.Prefer, MaxRows: rt.MaxRows, LegacyTargetNames: rt.LegacyTargetNames,
+		Aggregates: rt.Aggregates}
 	switch {
 	case rq.action == planner.ActionOptions && rq.rpc:
 		return nil, authed, respondCallOptions(ctx, sc, schema, x.target) // call.go
@@ -163,6 +168,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	if err := parse(q, unsafe.String(unsafe.SliceData(x.rawQuery), len(x.rawQuery))); err != nil {
 		return nil, authed, err
+	}
+	if rt.SafeWrites && (rq.action == planner.ActionUpdate || rq.action == planner.ActionDelete) && !q.HasRootFilter() {
+		return nil, authed, apierr.UnfilteredWrite(string(ctx.Method()))
 	}
 	if (rq.action == planner.ActionRead || rq.action == planner.ActionCall) && !rq.head && !rq.post {
 		if err := applyRangeHeader(q, ctx.Request.Header.Peek("Range")); err != nil {
@@ -191,7 +199,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	x.accept = parseRequestAccept(x.accept[:0], &ctx.Request.Header)
 	var acceptable bool
 	rel, handlers := negotiationTarget(sc, pr, rq.rpc) // negotiate.go
-	x.media, acceptable = negotiateRead(x.accept, q, rel, handlers)
+	x.media, acceptable = negotiateRead(x.accept, q, rel, handlers, rt.PlanEnabled)
 	pr.Media = planner.Media{Body: x.media.body, Handler: x.media.handler}
 	plan, err = s.plan(x, sc)
 	if err != nil {
@@ -202,6 +210,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	if err := pr.Prefer.StrictError(); err != nil {
 		return nil, authed, err
+	}
+	if plan.Single && pr.Prefer.HasMaxAffected && pr.Prefer.Handling == planner.HandlingStrict {
+		return nil, authed, apierr.MaxAffectedSingle()
 	}
 
 	x.req.Tx = wire.Tx{ReadOnly: plan.ReadOnly}
@@ -215,6 +226,11 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
+	if x.media.plan != nil {
+		// The statement's EXPLAIN answers; nothing checks its result.
+		x.req.SQL = string(x.media.plan.AppendExplain(x.buf[:0])) + plan.SQL
+		x.req.Plan, x.req.Check = true, ""
+	}
 	plan.Bind(&x.args, pr)
 	x.req.Params = x.args.Vals
 	if plan.Count.NeedsExplain() {
@@ -225,6 +241,20 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		x.req.ExplainParams = x.explain.Vals
 	}
 	return plan, authed, nil
+}
+
+// respondPlan runs a request whose Accept asked for the statement's plan
+// (application/vnd.pgrst.plan) and answers it: 200 with EXPLAIN's output.
+func (s *Server) respondPlan(ctx *fasthttp.RequestCtx, x *exchange) error {
+	err := s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
+		ctx.Response.SetBody(r.Body)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Response.Header.Set("Content-Type", x.media.contentType)
+	return nil
 }
 
 // plan returns the cached plan of x.pr's shape, planning it on a miss.

@@ -83,8 +83,7 @@ func checkResult(x *exchange) error {
 	if singular(pr.Media.Body) && n != 1 {
 		return apierr.SingularCardinality(n)
 	}
-	if p := &pr.Prefer; p.HasMaxAffected && p.Handling == planner.HandlingStrict && n > p.MaxAffected &&
-		(pr.Action == planner.ActionUpdate || pr.Action == planner.ActionDelete) {
+	if p := &pr.Prefer; p.HasMaxAffected && p.Handling == planner.HandlingStrict && n > p.MaxAffected && limitsAffected(pr.Action) {
 		return apierr.MaxAffected(n)
 	}
 	return nil
@@ -133,6 +132,12 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 	}
 	ctx.SetStatusCode(status)
 	return nil
+}
+
+// limitsAffected reports whether max-affected applies to action a: an
+// update's, a delete's or a call's rows.
+func limitsAffected(a planner.Action) bool {
+	return a == planner.ActionUpdate || a == planner.ActionDelete || a == planner.ActionCall
 }
 
 func singular(b planner.Body) bool { return b == planner.BodyObject || b == planner.BodyObjectStripped }

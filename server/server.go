@@ -40,9 +40,17 @@ type Options struct {
 	// and limits may name an aliased embed by its relation (with a
 	// Warning header).
 	LegacyTargetNames bool
+	// Aggregates is db-aggregates-enabled.
+	Aggregates bool
+	// PlanEnabled is db-plan-enabled: Accept: application/vnd.pgrst.plan
+	// answers the statement's EXPLAIN.
+	PlanEnabled bool
 	// TxEnd is db-tx-end: commit (the default), rollback, or either with
 	// -allow-override (Prefer: tx=commit|rollback decides).
 	TxEnd string
+	// SafeWrites is db-safe-writes: PATCH and DELETE without a filter on
+	// their target are refused (PGRST119) instead of changing every row.
+	SafeWrites bool
 	// CORSAllowedOrigins is server-cors-allowed-origins: the accepted
 	// origins, comma separated; empty accepts any origin (cors.go).
 	CORSAllowedOrigins string

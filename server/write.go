@@ -34,8 +34,7 @@ func writeCheck(pr *planner.Request) string {
 	switch {
 	case singular(pr.Media.Body):
 		cond = "<> 1"
-	case pr.Prefer.HasMaxAffected && pr.Prefer.Handling == planner.HandlingStrict &&
-		(pr.Action == planner.ActionUpdate || pr.Action == planner.ActionDelete):
+	case pr.Prefer.HasMaxAffected && pr.Prefer.Handling == planner.HandlingStrict && limitsAffected(pr.Action):
 		cond = "> " + strconv.FormatInt(pr.Prefer.MaxAffected, 10)
 	default:
 		return ""

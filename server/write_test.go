@@ -255,3 +255,27 @@ func TestWriteReturnsSelectedColumns(t *testing.T) {
 	s.send(t, "POST", "/w_items", `{"id":502,"name":"v"}`, jsonBody...)
 	expect(t, s.send(t, "DELETE", "/w_items?id=in.(501,502)&select=id&order=name", "", repr...), 200, `[{"id":502},{"id":501}]`)
 }
+
+// db-safe-writes refuses PATCH and DELETE without a filter on their table
+// and writes nothing; a filter, even one that holds for every row, or a
+// logic tree lets them through. Off, they change every row.
+func TestSafeWrites(t *testing.T) {
+	s := startServer(t, func(o *server.Options, _ *wire.Options) { o.SafeWrites = true })
+	s.send(t, "POST", "/w_kv", `[{"k":"s1","v":"a"},{"k":"s2","v":"b"}]`, jsonBody...)
+	body := expectError(t, s.send(t, "PATCH", "/w_kv", `{"v":"x"}`, jsonBody...), 400, "PGRST119")
+	if body["message"] != "PATCH requires a filter" {
+		t.Errorf("message %v", body["message"])
+	}
+	expectError(t, s.send(t, "DELETE", "/w_kv?select=k&order=k", ""), 400, "PGRST119")
+	// A filter on an embed does not restrict the table's rows.
+	expectError(t, s.send(t, "DELETE", "/w_parents?select=id,w_children(id)&w_children.id=eq.1", ""), 400, "PGRST119")
+	expect(t, s.get(t, "/w_kv?k=in.(s1,s2)&select=v&order=k"), 200, `[{"v":"a"},{"v":"b"}]`)
+	expect(t, s.send(t, "PATCH", "/w_kv?or=(k.eq.s1,k.eq.s2)", `{"v":"y"}`, jsonBody...), 204, "")
+	expect(t, s.send(t, "DELETE", "/w_kv?k=eq.s1", ""), 204, "")
+	// Inserts and reads are not concerned.
+	expect(t, s.send(t, "POST", "/w_kv", `{"k":"s3"}`, jsonBody...), 201, "")
+
+	s = startServer(t, nil)
+	r := s.send(t, "PATCH", "/w_nopk", `{"b":"all"}`, with(jsonBody, "Prefer", "count=exact")...)
+	expect(t, r, 204, "")
+}

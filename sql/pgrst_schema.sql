@@ -54,6 +54,7 @@ alter table pgrst.config add constraint config_key_known check (
     'db-pre-request',
     'db-prepared-statements',
     'db-root-spec',
+    'db-safe-writes',
     'db-schemas',
     'db-tx-end',
     'db-uri',

@@ -97,3 +97,8 @@ create function api.raw_echo(xml) returns public."text/xml"
   language sql stable as $$ select $1::public."text/xml" $$;
 create function api.raw_echo(x int, y int) returns int
   language sql stable as $$ select x + y $$;
+
+-- A volatile function returning the rows it wrote (TestCallMaxAffected).
+create function api.log_many(n int, note text) returns setof api.call_log
+  language sql volatile as
+  $$ insert into api.call_log (note) select note from generate_series(1, n) returning * $$;

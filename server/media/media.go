@@ -131,6 +131,40 @@ func (t Type) PlanJSON() bool {
 	return lowerIs(typ, "application/vnd.pgrst.plan+json")
 }
 
+// PlanFor is the media type a Plan type explains the statement of: its
+// for parameter, application/json by default.
+func (t Type) PlanFor() Type {
+	if v, ok := Param(t.Params, "for"); ok {
+		return Decode(v)
+	}
+	return Decode([]byte("application/json"))
+}
+
+// planOptions are EXPLAIN's options a Plan type may ask for, in
+// PostgREST's order.
+var planOptions = [...]string{"analyze", "verbose", "settings", "buffers", "wal"}
+
+// AppendExplain appends the EXPLAIN prefix of a Plan type: its format and
+// options, as PostgREST writes them.
+func (t Type) AppendExplain(dst []byte) []byte {
+	dst = append(dst, "EXPLAIN (FORMAT "...)
+	if t.PlanJSON() {
+		dst = append(dst, "JSON"...)
+	} else {
+		dst = append(dst, "TEXT"...)
+	}
+	opts, _ := Param(t.Params, "options")
+	for _, o := range planOptions {
+		if hasItem(opts, o) {
+			dst = append(dst, ", "...)
+			for i := 0; i < len(o); i++ {
+				dst = append(dst, o[i]-'a'+'A')
+			}
+		}
+	}
+	return append(dst, ") "...)
+}
+
 // planMime names application/vnd.pgrst.plan: its format, the media type
 // it is for, and the options PostgREST understood, in PostgREST's order.
 func (t Type) planMime() string {
@@ -138,14 +172,10 @@ func (t Type) planMime() string {
 	if t.PlanJSON() {
 		format = "json"
 	}
-	forType := []byte("application/json")
-	if v, ok := Param(t.Params, "for"); ok {
-		forType = v
-	}
-	name := "application/vnd.pgrst.plan+" + format + `; for="` + Decode(forType).Mime() + `"`
+	name := "application/vnd.pgrst.plan+" + format + `; for="` + t.PlanFor().Mime() + `"`
 	opts, _ := Param(t.Params, "options")
 	sep := "; options="
-	for _, o := range [...]string{"analyze", "verbose", "settings", "buffers", "wal"} {
+	for _, o := range planOptions {
 		if hasItem(opts, o) {
 			name += sep + o
 			sep = "|"
