@@ -273,6 +273,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		OpenAPIMode:           cfg.Get("openapi-mode"),
 		OpenAPISecurityActive: cfg.Bool("openapi-security-active"),
 		OpenAPIProxyURI:       cfg.Get("openapi-server-proxy-uri"),
+		OpenAPIVersion:        cfg.Get("openapi-version"),
 		RootSpec:              cfg.Get("db-root-spec"),
 		ServerHost:            cfg.ServerHost,
 		ServerPort:            cfg.ServerPort,

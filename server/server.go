@@ -69,6 +69,9 @@ type Options struct {
 	// openapi-server-proxy-uri.
 	OpenAPISecurityActive bool
 	OpenAPIProxyURI       string
+	// OpenAPIVersion is openapi-version: the description / gives when the
+	// client names no version, "2.0" (Swagger, also when empty) or "3.1".
+	OpenAPIVersion string
 	// RootSpec is db-root-spec: a function of the request's schema that
 	// answers GET / instead of the description.
 	RootSpec string
