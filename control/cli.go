@@ -245,13 +245,24 @@ jwt-role-claim-key = "$$.role"
 ## One of crit, error, warn, info, debug.
 log-level = "error"
 
+## ---- API description at / ---------------------------------------------
+
+## What GET / describes: "follow-privileges" (what the request's role may
+## use), "ignore-privileges" (everything) or "disabled" (404).
+openapi-mode = "follow-privileges"
+
+## The description / gives when the client names no version: "2.0"
+## (Swagger, as PostgREST) or "3.1" (OpenAPI 3.1). A client picks one with
+## Accept: application/openapi+json;version=3.1 (or 2.0).
+openapi-version = "2.0"
+
 ## ---- settings for SQL -----------------------------------------------
 
 ## app.settings.* options are set as GUCs in every request's transaction:
 ## current_setting('app.settings.jwt_exp').
 # app.settings.jwt_exp = "3600"
 
-## Every other option of PostgREST (db-channel, db-tx-end, openapi-mode,
+## Every other option of PostgREST (db-channel, db-tx-end, db-root-spec,
 ## server-cors-allowed-origins, admin-server-port, ...) is accepted with
 ## its PostgREST name and default; see its configuration reference.
 `

@@ -90,6 +90,7 @@ var options = []option{
 		enum: []string{"follow-privileges", "ignore-privileges", "disabled"}},
 	{name: "openapi-security-active", kind: kindBool, def: "false"},
 	{name: "openapi-server-proxy-uri"},
+	{name: "openapi-version", kind: kindEnum, def: "2.0", enum: []string{"2.0", "3.1"}},
 	{name: "url-use-legacy-target-names", kind: kindBool, def: "true"},
 	{name: "internal-schema-cache-query-sleep", kind: kindAnyInt},
 	{name: "internal-schema-cache-query-sleep-before-queries", kind: kindAnyInt},
@@ -104,7 +105,7 @@ var optionIndex = func() map[string]*option {
 }()
 
 // Known reports whether name (canonical) is an option pgrst accepts:
-// one of PostgREST v16.2's, pgrst's own db-use-legacy-gucs, or an
+// one of PostgREST v16.2's, pgrst's own (db-use-legacy-gucs, openapi-version), or an
 // app.settings.* name.
 func Known(name string) bool {
 	if strings.HasPrefix(name, appSettingsPrefix) {

@@ -235,7 +235,7 @@ func (b *builder) body(q *Query, m *Media) (raw bool) {
 	case BodyJSONStripped:
 		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)), '[]')::text")
 	case BodyObject:
-		b.str("coalesce((json_agg(_pgrst_t)->0)::text, 'null')")
+		b.str("coalesce(json_agg(_pgrst_t)->0, 'null')")
 	case BodyObjectStripped:
 		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)->0)::text, 'null')")
 	case BodyCSV:
@@ -261,7 +261,9 @@ func (b *builder) body(q *Query, m *Media) (raw bool) {
 		}
 		return true
 	default:
-		b.str("coalesce(json_agg(_pgrst_t), '[]')::text")
+		// json, not text: its text is the same, and the plan's output
+		// reads as PostgREST's.
+		b.str("coalesce(json_agg(_pgrst_t), '[]')")
 	}
 	return false
 }

@@ -68,7 +68,7 @@ func TestEnvelopeBodies(t *testing.T) {
 		want string
 	}{
 		{"", BodyJSONStripped, "coalesce(json_strip_nulls(json_agg(_pgrst_t)), '[]')::text AS body"},
-		{"", BodyObject, "coalesce((json_agg(_pgrst_t)->0)::text, 'null') AS body"},
+		{"", BodyObject, "coalesce(json_agg(_pgrst_t)->0, 'null') AS body"},
 		{"", BodyObjectStripped, "coalesce(json_strip_nulls(json_agg(_pgrst_t)->0)::text, 'null') AS body"},
 		{"", BodyCSV, "FROM pgrst_source pgrst_h LIMIT 1)) AS pgrst_k), '') || E'\\n' || coalesce(string_agg(substr(_pgrst_t::text, 2, length(_pgrst_t::text) - 2), E'\\n'), '') AS body"},
 		{"select=title", BodyText, "coalesce(string_agg(_pgrst_t.pgrst_scalar::text, ''), '') AS body"},

@@ -31,6 +31,10 @@ type Plan struct {
 	// deprecation notice when a filter, order or limit named an aliased
 	// embed by its relation.
 	Warning string
+	// ResolutionIgnored says an insert has no conflict target (no
+	// primary key, no on_conflict): Prefer: resolution= does not apply,
+	// and Preference-Applied does not name it (as PostgREST).
+	ResolutionIgnored bool
 	envelope
 }
 
@@ -70,7 +74,8 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 		return nil, b.err
 	}
 	return &Plan{SQL: string(b.buf), args: b.prog, maxRows: r.MaxRows, ReadOnly: !r.Action.isWrite(),
-		Warning: strings.Clone(legacyWarning(tree)), envelope: b.env}, nil
+		Warning: strings.Clone(legacyWarning(tree)), envelope: b.env,
+		ResolutionIgnored: r.Action == ActionInsert && !q.HasOnConflict && len(rel.PrimaryKey) == 0}, nil
 }
 
 // Relation finds the table or view target of schema, or returns

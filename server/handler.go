@@ -39,6 +39,7 @@ type exchange struct {
 	res       result          // what the response needs of the result row
 	payload   payload.Payload // a write's or a call's body
 	buf       []byte          // request.headers / request.cookies JSON, header values
+	timing    timing          // Server-Timing (timing.go)
 	order     []int           // Content-Location parameter order
 }
 
@@ -50,6 +51,7 @@ func (x *exchange) reset() {
 	x.req.PreRequest = ""
 	x.req.Check = ""
 	x.req.SQL = ""
+	x.req.Plan = false
 	x.req.Params = nil
 	x.req.Explain = ""
 	x.req.ExplainParams = nil
@@ -69,21 +71,37 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	allowOrigin, creds, cors := rt.cors.allow(&ctx.Request.Header) // cors.go
 	if cors && bytes.Equal(ctx.Method(), []byte("OPTIONS")) && writePreflight(ctx, allowOrigin, creds) {
 		s.stats.countStatus(ctx.Response.StatusCode())
-		s.logAccess(ctx, start)
+		s.logAccess(ctx, start, "")
 		return
 	}
 	x := exchanges.Get().(*exchange)
 	x.reset()
+	x.timing.begin(rt.ServerTiming, start)
 	authed, err := s.serve(ctx, x, rt)
 	if err != nil {
 		writeError(ctx, toAPIError(err, authed))
 	}
+	h := &ctx.Response.Header
 	if cors && !bytes.Equal(ctx.Method(), []byte("OPTIONS")) {
-		addCORSHeaders(&ctx.Response.Header, allowOrigin, creds)
+		addCORSHeaders(h, allowOrigin, creds)
+	}
+	if rt.TraceHeader != "" {
+		if v := ctx.Request.Header.Peek(rt.TraceHeader); v != nil {
+			h.SetBytesV(rt.TraceHeader, v)
+		}
+	}
+	if x.timing.on {
+		x.timing.mark(stageResponse)
+		x.buf = x.timing.appendHeader(x.buf[:0])
+		h.SetBytesV("Server-Timing", x.buf)
+	}
+	var query string
+	if rt.LogQuery {
+		query = x.req.SQL // the plan's text: it outlives the exchange
 	}
 	exchanges.Put(x)
 	s.stats.countStatus(ctx.Response.StatusCode()) // metrics.go
-	s.logAccess(ctx, start)
+	s.logAccess(ctx, start, query)
 }
 
 // serve runs a request under one configuration, rt, loaded once by
@@ -96,12 +114,16 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 	// Not the RequestCtx: pgx would watch it with a goroutine per request,
 	// and it races with the server's shutdown. wire bounds the wait for a
 	// connection itself, and PostgreSQL's statement_timeout the rest.
+	if x.media.plan != nil {
+		return authed, s.respondPlan(ctx, x)
+	}
 	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
 		if err := x.res.read(ctx, plan, r, x.pr.Head); err != nil {
 			return err
 		}
 		return checkResult(x)
 	})
+	x.timing.mark(stageTransaction)
 	if err != nil {
 		return authed, err
 	}
@@ -124,6 +146,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		x.target = string(rq.target)
 	}
 	res, aerr := rt.Auth.Authenticate(ctx.Request.Header.Peek("Authorization"), time.Now())
+	x.timing.mark(stageJWT)
 	if aerr != nil {
 		return nil, false, aerr
 	}
@@ -141,6 +164,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		return nil, authed, err
 	}
 	x.byProfile = byProfile
+	if !planner.Plans(rq.action) {
+		x.timing.mark(stageParse) // OPTIONS and / answer from here
+	}
 	pr := &x.pr
 	*pr = planner.Request{Action: rq.action, Head: rq.head, Schema: schema, Target: x.target,
 		Query: &x.q, Prefer: pr.Prefer, MaxRows: rt.MaxRows, LegacyTargetNames: rt.LegacyTargetNames,
@@ -195,8 +221,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	x.accept = parseRequestAccept(x.accept[:0], &ctx.Request.Header)
 	var acceptable bool
 	rel, handlers := negotiationTarget(sc, pr, rq.rpc) // negotiate.go
-	x.media, acceptable = negotiateRead(x.accept, q, rel, handlers)
+	x.media, acceptable = negotiateRead(x.accept, q, rel, handlers, rt.PlanEnabled)
 	pr.Media = planner.Media{Body: x.media.body, Handler: x.media.handler}
+	x.timing.mark(stageParse)
 	plan, err = s.plan(x, sc)
 	if err != nil {
 		return nil, authed, err
@@ -222,6 +249,11 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
+	if x.media.plan != nil {
+		// The statement's EXPLAIN answers; nothing checks its result.
+		x.req.SQL = string(x.media.plan.AppendExplain(x.buf[:0])) + plan.SQL
+		x.req.Plan, x.req.Check = true, ""
+	}
 	plan.Bind(&x.args, pr)
 	x.req.Params = x.args.Vals
 	if plan.Count.NeedsExplain() {
@@ -231,7 +263,23 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		plan.BindExplain(&x.explain, pr)
 		x.req.ExplainParams = x.explain.Vals
 	}
+	x.timing.mark(stagePlan)
 	return plan, authed, nil
+}
+
+// respondPlan runs a request whose Accept asked for the statement's plan
+// (application/vnd.pgrst.plan) and answers it: 200 with EXPLAIN's output.
+func (s *Server) respondPlan(ctx *fasthttp.RequestCtx, x *exchange) error {
+	err := s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
+		ctx.Response.SetBody(r.Body)
+		return nil
+	})
+	x.timing.mark(stageTransaction)
+	if err != nil {
+		return err
+	}
+	ctx.Response.Header.Set("Content-Type", x.media.contentType)
+	return nil
 }
 
 // plan returns the cached plan of x.pr's shape, planning it on a miss.

@@ -177,6 +177,9 @@ type readMedia struct {
 	body        planner.Body
 	contentType string
 	handler     *cache.MediaHandler
+	// plan, when set, is the Plan type (application/vnd.pgrst.plan)
+	// whose EXPLAIN of the statement answers instead of its body.
+	plan *media.Type
 }
 
 var (
@@ -195,9 +198,11 @@ var (
 // overridden), then the media type handlers hs of the target (handler),
 // then the built-in JSON and CSV. The raw types (text/plain,
 // application/octet-stream, and text/xml for an xml column of rel) come
-// last and need a single selected column, as in PostgREST 5. ok is false
-// when nothing fits (PGRST107, see errMediaType).
-func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation, hs *cache.RelationHandlers) (m readMedia, ok bool) {
+// last and need a single selected column, as in PostgREST 5. With
+// plans (db-plan-enabled), the Plan type explains the statement of the
+// media type it is for. ok is false when nothing fits (PGRST107, see
+// errMediaType).
+func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation, hs *cache.RelationHandlers, plans bool) (m readMedia, ok bool) {
 	for i := range list {
 		a := &list[i]
 		switch a.Kind {
@@ -208,6 +213,15 @@ func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation, hs *c
 		case media.ObjectStripped:
 			return mediaObjectStripped, true
 		case media.Plan:
+			if !plans {
+				continue
+			}
+			forType := [1]accepted{{Type: a.PlanFor(), q: 1}}
+			if m, ok = negotiateRead(forType[:], q, rel, hs, false); ok {
+				m.plan = &a.Type
+				m.contentType = a.Mime() + "; charset=utf-8"
+				return m, true
+			}
 			continue
 		}
 		if hs != nil {

@@ -96,6 +96,9 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 	res, pr := &x.res, &x.pr
 	h := &ctx.Response.Header
 	var status int
+	if plan.ResolutionIgnored {
+		pr.Prefer.Resolution = planner.ResolutionUnset
+	}
 	if pr.Action == planner.ActionRead || pr.Action == planner.ActionCall {
 		status = readHeaders(ctx, x)
 	} else {
@@ -167,7 +170,7 @@ func readHeaders(ctx *fasthttp.RequestCtx, x *exchange) int {
 
 // writeHeaders sets a write's headers and returns its status, as
 // PostgREST: an insert is 201 (200 when merge-duplicates inserted
-// nothing), with Location for return=headers-only; an update or delete
+// nothing, also from an empty array), with Location for return=headers-only; an update or delete
 // is 200 with a representation, else 204; a PUT is 201 when it inserted,
 // 200 when it updated, 204 without a representation, and PGRST115 when
 // its body's key is not the URL's. Content-Range says how many rows were
@@ -182,7 +185,7 @@ func writeHeaders(ctx *fasthttp.RequestCtx, x *exchange) (int, error) {
 	switch pr.Action {
 	case planner.ActionInsert:
 		status = 201
-		if pr.Prefer.Resolution == planner.ResolutionMerge && hasInserted && inserted <= 0 {
+		if pr.Prefer.Resolution == planner.ResolutionMerge && (!hasInserted || inserted <= 0) {
 			status = 200
 		}
 		if len(res.location) > 0 {

@@ -42,6 +42,17 @@ type Options struct {
 	LegacyTargetNames bool
 	// Aggregates is db-aggregates-enabled.
 	Aggregates bool
+	// PlanEnabled is db-plan-enabled: Accept: application/vnd.pgrst.plan
+	// answers the statement's EXPLAIN.
+	PlanEnabled bool
+	// ServerTiming is server-timing-enabled: a Server-Timing header with
+	// the duration of each stage.
+	ServerTiming bool
+	// TraceHeader is server-trace-header: the request header of that
+	// name is echoed in the response.
+	TraceHeader string
+	// LogQuery is log-query: the SQL of each logged request is logged too.
+	LogQuery bool
 	// TxEnd is db-tx-end: commit (the default), rollback, or either with
 	// -allow-override (Prefer: tx=commit|rollback decides).
 	TxEnd string
@@ -58,6 +69,9 @@ type Options struct {
 	// openapi-server-proxy-uri.
 	OpenAPISecurityActive bool
 	OpenAPIProxyURI       string
+	// OpenAPIVersion is openapi-version: the description / gives when the
+	// client names no version, "2.0" (Swagger, also when empty) or "3.1".
+	OpenAPIVersion string
 	// RootSpec is db-root-spec: a function of the request's schema that
 	// answers GET / instead of the description.
 	RootSpec string

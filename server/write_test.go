@@ -100,6 +100,13 @@ func TestUpsert(t *testing.T) {
 	expect(t, s.send(t, "POST", "/w_kv", `[{"k":"u1","v":"x"},{"k":"u3","v":"tres"}]`,
 		with(repr, "Prefer", "resolution=ignore-duplicates")...), 201, `[{"k":"u3","v":"tres"}]`)
 	expect(t, s.get(t, "/w_kv?k=in.(u1,u2,u3)&order=k"), 200, `[{"k":"u1","v":"eins"},{"k":"u2","v":"dos"},{"k":"u3","v":"tres"}]`)
+	// An empty array inserts nothing: 200 as well.
+	expect(t, s.send(t, "POST", "/w_kv", `[]`, with(repr, "Prefer", "resolution=merge-duplicates")...), 200, `[]`)
+	// Without a primary key or on_conflict there is nothing to resolve:
+	// a plain insert, and Preference-Applied does not name resolution.
+	r = s.send(t, "POST", "/w_nopk", `{"a":1,"b":"x"}`, with(repr, "Prefer", "resolution=merge-duplicates")...)
+	expect(t, r, 201, `[{"a":1,"b":"x"}]`)
+	expectHeader(t, r, "Preference-Applied", "return=representation")
 
 	// PUT: 201 when it inserts, 200 when it replaces, 204 by default.
 	expect(t, s.send(t, "PUT", "/w_kv?k=eq.p1", `{"k":"p1","v":"a"}`, repr...), 201, `[{"k":"p1","v":"a"}]`)

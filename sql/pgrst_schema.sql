@@ -72,6 +72,7 @@ alter table pgrst.config add constraint config_key_known check (
     'openapi-mode',
     'openapi-security-active',
     'openapi-server-proxy-uri',
+    'openapi-version',
     'server-cors-allowed-origins',
     'server-host',
     'server-max-body-size',

@@ -46,6 +46,10 @@ type Request struct {
 	// not after it returns; the caller keeps the slice to reuse it.
 	SQL    string
 	Params [][]byte
+	// Plan says SQL is an EXPLAIN: Result.Body is then the first column
+	// of each of its rows, each ended by a newline (FORMAT TEXT has a
+	// row per line), and the other fields are nil.
+	Plan bool
 	// Check, when set, is a statement run right after SQL, unnamed and
 	// without parameters, that raises an error to roll the transaction
 	// back (a write whose result breaks a condition the client set: the
@@ -346,7 +350,17 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 			continue
 		}
 		var ferr error
-		if rr.NextRow() {
+		if r.Plan {
+			r.explain = r.explain[:0]
+			for rr.NextRow() {
+				if v := rr.Values(); len(v) > 0 {
+					r.explain = append(append(r.explain, v[0]...), '\n')
+				}
+			}
+			called = true
+			r.result = Result{Body: r.explain}
+			ferr = fn(&r.result)
+		} else if rr.NextRow() {
 			called = true
 			res := r.resultOf(rr.Values())
 			if explainStep >= 0 {

@@ -131,6 +131,40 @@ func (t Type) PlanJSON() bool {
 	return lowerIs(typ, "application/vnd.pgrst.plan+json")
 }
 
+// PlanFor is the media type a Plan type explains the statement of: its
+// for parameter, application/json by default.
+func (t Type) PlanFor() Type {
+	if v, ok := Param(t.Params, "for"); ok {
+		return Decode(v)
+	}
+	return Decode([]byte("application/json"))
+}
+
+// planOptions are EXPLAIN's options a Plan type may ask for, in
+// PostgREST's order.
+var planOptions = [...]string{"analyze", "verbose", "settings", "buffers", "wal"}
+
+// AppendExplain appends the EXPLAIN prefix of a Plan type: its format and
+// options, as PostgREST writes them.
+func (t Type) AppendExplain(dst []byte) []byte {
+	dst = append(dst, "EXPLAIN (FORMAT "...)
+	if t.PlanJSON() {
+		dst = append(dst, "JSON"...)
+	} else {
+		dst = append(dst, "TEXT"...)
+	}
+	opts, _ := Param(t.Params, "options")
+	for _, o := range planOptions {
+		if hasItem(opts, o) {
+			dst = append(dst, ", "...)
+			for i := 0; i < len(o); i++ {
+				dst = append(dst, o[i]-'a'+'A')
+			}
+		}
+	}
+	return append(dst, ") "...)
+}
+
 // planMime names application/vnd.pgrst.plan: its format, the media type
 // it is for, and the options PostgREST understood, in PostgREST's order.
 func (t Type) planMime() string {
@@ -138,14 +172,10 @@ func (t Type) planMime() string {
 	if t.PlanJSON() {
 		format = "json"
 	}
-	forType := []byte("application/json")
-	if v, ok := Param(t.Params, "for"); ok {
-		forType = v
-	}
-	name := "application/vnd.pgrst.plan+" + format + `; for="` + Decode(forType).Mime() + `"`
+	name := "application/vnd.pgrst.plan+" + format + `; for="` + t.PlanFor().Mime() + `"`
 	opts, _ := Param(t.Params, "options")
 	sep := "; options="
-	for _, o := range [...]string{"analyze", "verbose", "settings", "buffers", "wal"} {
+	for _, o := range planOptions {
 		if hasItem(opts, o) {
 			name += sep + o
 			sep = "|"
@@ -196,8 +226,9 @@ func tokenize(s []byte) (typ, params []byte, ok bool) {
 // Param returns the value of the last parameter named key (ASCII case
 // insensitive) in the parameters after type/subtype: each one is spaces,
 // ';', spaces, key, spaces, '=', spaces, and a value that is either quoted
-// or made of letters, digits, '|' and '-'. Reading stops at the first
-// text that is not a parameter.
+// or made of letters, digits, '|', '-' and '.' (PostgREST takes no '.',
+// but pgrst's own version=3.1 needs it). Reading stops at the first text
+// that is not a parameter.
 func Param(s []byte, key string) (val []byte, found bool) {
 	for {
 		i := skipSpaces(s, 0)
@@ -228,7 +259,7 @@ func Param(s []byte, key string) (val []byte, found bool) {
 			i += end + 2
 		} else {
 			st := i
-			for i < len(s) && (isAlnum(s[i]) || s[i] == '|' || s[i] == '-') {
+			for i < len(s) && (isAlnum(s[i]) || s[i] == '|' || s[i] == '-' || s[i] == '.') {
 				i++
 			}
 			if i == st {
