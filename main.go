@@ -265,15 +265,20 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		LegacyTargetNames:     cfg.Bool("url-use-legacy-target-names"),
 		Aggregates:            cfg.Bool("db-aggregates-enabled"),
 		PlanEnabled:           cfg.Bool("db-plan-enabled"),
+		ServerTiming:          cfg.Bool("server-timing-enabled"),
+		TraceHeader:           cfg.Get("server-trace-header"),
+		LogQuery:              cfg.Bool("log-query"),
 		CORSAllowedOrigins:    cfg.Get("server-cors-allowed-origins"),
 		TxEnd:                 cfg.Get("db-tx-end"),
 		OpenAPIMode:           cfg.Get("openapi-mode"),
 		OpenAPISecurityActive: cfg.Bool("openapi-security-active"),
 		OpenAPIProxyURI:       cfg.Get("openapi-server-proxy-uri"),
+		OpenAPIVersion:        cfg.Get("openapi-version"),
 		RootSpec:              cfg.Get("db-root-spec"),
 		ServerHost:            cfg.ServerHost,
 		ServerPort:            cfg.ServerPort,
 		SafeWrites:            cfg.Bool("db-safe-writes"),
+		MaxBodySize:           int(cfg.Int("server-max-body-size")),
 	}, nil
 }
 

@@ -220,6 +220,10 @@ server-host = "!4"
 ## TCP port; 0 lets the system pick a free one.
 server-port = 3000
 
+## pgrst's own: the largest request body accepted, in bytes; a larger one
+## is refused with 413 (PGRST102) before it is read.
+server-max-body-size = 104857600
+
 ## ---- JWT authentication ---------------------------------------------
 
 ## Key that verifies JWTs: a secret of at least 32 characters, or a JWK or
@@ -241,13 +245,24 @@ jwt-role-claim-key = "$$.role"
 ## One of crit, error, warn, info, debug.
 log-level = "error"
 
+## ---- API description at / ---------------------------------------------
+
+## What GET / describes: "follow-privileges" (what the request's role may
+## use), "ignore-privileges" (everything) or "disabled" (404).
+openapi-mode = "follow-privileges"
+
+## The description / gives when the client names no version: "2.0"
+## (Swagger, as PostgREST) or "3.1" (OpenAPI 3.1). A client picks one with
+## Accept: application/openapi+json;version=3.1 (or 2.0).
+openapi-version = "2.0"
+
 ## ---- settings for SQL -----------------------------------------------
 
 ## app.settings.* options are set as GUCs in every request's transaction:
 ## current_setting('app.settings.jwt_exp').
 # app.settings.jwt_exp = "3600"
 
-## Every other option of PostgREST (db-channel, db-tx-end, openapi-mode,
+## Every other option of PostgREST (db-channel, db-tx-end, db-root-spec,
 ## server-cors-allowed-origins, admin-server-port, ...) is accepted with
 ## its PostgREST name and default; see its configuration reference.
 `

@@ -99,7 +99,7 @@ func TestExample(t *testing.T) {
 		"db-uri", "db-schemas", "db-anon-role", "db-pool", "db-pool-acquisition-timeout",
 		"db-extra-search-path", "db-pre-request", "db-max-rows", "db-use-legacy-gucs",
 		"server-host", "server-port", "jwt-secret", "jwt-secret-is-base64", "jwt-aud",
-		"jwt-role-claim-key", "log-level", "app.settings.jwt_exp",
+		"jwt-role-claim-key", "log-level", "app.settings.jwt_exp", "openapi-mode", "openapi-version",
 	} {
 		if _, ok := s[name]; !ok {
 			t.Errorf("example lacks %s", name)

@@ -69,6 +69,8 @@ var options = []option{
 	{name: "server-cors-allowed-origins"},
 	{name: "server-trace-header"},
 	{name: "server-timing-enabled", kind: kindBool, def: "false"},
+	// pgrst's own: the largest request body accepted, in bytes (100 MiB).
+	{name: "server-max-body-size", kind: kindPosInt, def: "104857600"},
 	{name: "admin-server-host"}, // defaults to server-host's value
 	{name: "admin-server-port", kind: kindPort},
 	{name: "admin-server-unix-socket"},
@@ -88,6 +90,7 @@ var options = []option{
 		enum: []string{"follow-privileges", "ignore-privileges", "disabled"}},
 	{name: "openapi-security-active", kind: kindBool, def: "false"},
 	{name: "openapi-server-proxy-uri"},
+	{name: "openapi-version", kind: kindEnum, def: "2.0", enum: []string{"2.0", "3.1"}},
 	{name: "url-use-legacy-target-names", kind: kindBool, def: "true"},
 	{name: "internal-schema-cache-query-sleep", kind: kindAnyInt},
 	{name: "internal-schema-cache-query-sleep-before-queries", kind: kindAnyInt},
@@ -102,7 +105,7 @@ var optionIndex = func() map[string]*option {
 }()
 
 // Known reports whether name (canonical) is an option pgrst accepts:
-// one of PostgREST v16.2's, pgrst's own db-use-legacy-gucs, or an
+// one of PostgREST v16.2's, pgrst's own (db-use-legacy-gucs, openapi-version), or an
 // app.settings.* name.
 func Known(name string) bool {
 	if strings.HasPrefix(name, appSettingsPrefix) {

@@ -16,7 +16,9 @@ import (
 )
 
 // The root endpoint: GET or HEAD on / describes the schema in use
-// (Accept-Profile) as PostgREST does, in Swagger 2.0.
+// (Accept-Profile) as PostgREST does, in Swagger 2.0, or in OpenAPI 3.1
+// when asked (Accept: application/openapi+json;version=3.1) or configured
+// (openapi-version).
 
 // openapi-mode values.
 const (
@@ -62,18 +64,23 @@ func (s *Server) serveRoot(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig,
 		return apierr.OpenAPIDisabled()
 	}
 	x.accept = parseRequestAccept(x.accept[:0], &ctx.Request.Header)
-	if !acceptsOpenAPI(x.accept) {
+	v31, ok := negotiateRoot(x.accept, rt.OpenAPIVersion == "3.1")
+	if !ok {
 		return errMediaType(x.accept)
 	}
+	render, contentType := openapi.Swagger, "application/openapi+json; charset=utf-8"
+	if v31 {
+		render, contentType = openapi.OpenAPI31, "application/openapi+json; version=3.1; charset=utf-8"
+	}
 	v := openapi.Visible{All: true}
-	key := schema
+	key := contentType + "\x00" + schema
 	var privileges []byte
 	if rt.OpenAPIMode != openAPIIgnorePrivileges {
 		var err error
 		if privileges, err = s.privileges(ctx, x, rt, schema); err != nil {
 			return err
 		}
-		key = schema + "\x00" + string(privileges)
+		key += "\x00" + string(privileges)
 	}
 	doc, ok := rt.docs.Get(key)
 	if !ok || doc.schema != sc {
@@ -84,7 +91,7 @@ func (s *Server) serveRoot(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig,
 			}
 			v = openapi.Visible{Relations: set(p.Relations), Functions: set(p.Functions)}
 		}
-		b, err := openapi.Swagger(sc, schema, &v, &rt.openapi)
+		b, err := render(sc, schema, &v, &rt.openapi)
 		if err != nil {
 			return err
 		}
@@ -92,7 +99,7 @@ func (s *Server) serveRoot(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig,
 		rt.docs.Put(key, doc)
 	}
 	h := &ctx.Response.Header
-	h.SetContentType("application/openapi+json; charset=utf-8")
+	h.SetContentType(contentType)
 	if x.byProfile {
 		h.Set("Content-Profile", schema)
 	}
@@ -102,16 +109,27 @@ func (s *Server) serveRoot(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig,
 	return nil
 }
 
-// acceptsOpenAPI reports whether the client takes the description:
-// application/openapi+json, application/json or any type.
-func acceptsOpenAPI(list []accepted) bool {
+// negotiateRoot picks the first acceptable description the client takes:
+// application/openapi+json with version=2.0 (Swagger) or version=3.1, or
+// without a version, application/json or any type, which get the default
+// (openapi-version). v31 says which; ok is false when none fits.
+func negotiateRoot(list []accepted, default31 bool) (v31, ok bool) {
 	for i := range list {
 		switch list[i].Kind {
-		case media.OpenAPI, media.JSON, media.Any:
-			return true
+		case media.OpenAPI:
+			switch v, _ := media.Param(list[i].Params, "version"); string(v) {
+			case "":
+				return default31, true
+			case "2.0", "2":
+				return false, true
+			case "3.1", "3.1.0":
+				return true, true
+			}
+		case media.JSON, media.Any:
+			return default31, true
 		}
 	}
-	return false
+	return false, false
 }
 
 // privileges asks the database, as the request's role and with its
@@ -124,11 +142,13 @@ func (s *Server) privileges(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig
 	x.req.SQL = privilegesSQL
 	x.args.Vals = append(x.args.Vals[:0], []byte(schema))
 	x.req.Params = x.args.Vals
+	x.timing.mark(stagePlan)
 	var out []byte
 	err := s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
 		out = append([]byte(nil), r.Body...)
 		return nil
 	})
+	x.timing.mark(stageTransaction)
 	return out, err
 }
 

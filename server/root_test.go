@@ -1,9 +1,15 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
 
 	"github.com/pgrst/pgrst/server"
 	"github.com/pgrst/pgrst/wire"
@@ -185,4 +191,79 @@ func TestRootSettings(t *testing.T) {
 		s := startServer(t, func(o *server.Options, _ *wire.Options) { o.RootSpec = "no_args" })
 		expect(t, s.get(t, "/"), 200, `"no arguments"`)
 	})
+}
+
+// TestRootOpenAPI31 checks the OpenAPI 3.1 description with a maintained
+// validator: the document against the OpenAPI 3.1 schema, and real
+// requests and responses against the document.
+func TestRootOpenAPI31(t *testing.T) {
+	s := startServer(t, nil)
+	r := s.get(t, "/", "Accept", "application/openapi+json;version=3.1")
+	if r.Status != 200 || r.Header.Get("Content-Type") != "application/openapi+json; version=3.1; charset=utf-8" {
+		t.Fatalf("%d %v %.300s", r.Status, r.Header, r.Body)
+	}
+	doc, err := libopenapi.NewDocument([]byte(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok {
+		for _, e := range verrs {
+			t.Errorf("%s: %s", e.Message, e.Reason)
+			for _, se := range e.SchemaValidationErrors {
+				t.Errorf("  %s at %s", se.Reason, se.FieldPath)
+			}
+		}
+	}
+	var d map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &d); err != nil {
+		t.Fatal(err)
+	}
+	expectJSON(t, "openapi", d["openapi"], `"3.1.0"`)
+	expectJSON(t, "servers", d["servers"], `[{"url": "http://0.0.0.0/"}]`)
+	expectJSON(t, "schema", at(d, "components", "schemas", "described", "properties", "mood"),
+		`{"type": ["string", "null"], "format": "api.mood", "enum": ["happy", "sad", null], "default": "happy"}`)
+	expectJSON(t, "key", at(d, "components", "schemas", "described", "properties", "code", "type"), `"string"`)
+	if at(d, "components", "schemas", "Odd-20Name") == nil {
+		t.Error("no Odd-20Name schema (Odd Name's key)")
+	}
+	expectJSON(t, "read", at(d, "paths", "/todos", "get", "responses", "200", "content", "application/json", "schema"),
+		`{"type": "array", "items": {"$ref": "#/components/schemas/todos"}}`)
+	expectJSON(t, "insert body", at(d, "paths", "/todos", "post", "requestBody"), `{"$ref": "#/components/requestBodies/todos"}`)
+	expectJSON(t, "variadic", at(d, "paths", "/rpc/sum_all", "get", "parameters", "0"), `{"name": "v", "in": "query",
+		"required": true, "style": "form", "explode": true, "schema": {"type": "array", "items": {"type": "integer", "format": "int32"}}}`)
+
+	// What the API answers matches what it describes.
+	for _, path := range []string{"/todos?done=eq.false&order=id", "/films?limit=2", "/rpc/add_them?a=1&b=2"} {
+		req, err := http.NewRequest("GET", s.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		res.Body = io.NopCloser(bytes.NewReader(body))
+		if ok, verrs := v.ValidateHttpRequestResponse(req, res); !ok {
+			for _, e := range verrs {
+				t.Errorf("%s: %s: %s", path, e.Message, e.Reason)
+				for _, se := range e.SchemaValidationErrors {
+					t.Errorf("  %s at %s", se.Reason, se.FieldPath)
+				}
+			}
+		}
+	}
+
+	// openapi-version = 3.1 makes it the default; version=2.0 still asks for Swagger.
+	s = startServer(t, func(o *server.Options, _ *wire.Options) { o.OpenAPIVersion = "3.1" })
+	if r := s.get(t, "/"); !strings.Contains(r.Body, `"openapi":"3.1.0"`) {
+		t.Errorf("default 3.1: %.100s", r.Body)
+	}
+	description(t, s, "Accept", "application/openapi+json;version=2.0")
+	expectError(t, s.get(t, "/", "Accept", "application/openapi+json;version=9"), 406, "PGRST107")
 }

@@ -226,8 +226,9 @@ func tokenize(s []byte) (typ, params []byte, ok bool) {
 // Param returns the value of the last parameter named key (ASCII case
 // insensitive) in the parameters after type/subtype: each one is spaces,
 // ';', spaces, key, spaces, '=', spaces, and a value that is either quoted
-// or made of letters, digits, '|' and '-'. Reading stops at the first
-// text that is not a parameter.
+// or made of letters, digits, '|', '-' and '.' (PostgREST takes no '.',
+// but pgrst's own version=3.1 needs it). Reading stops at the first text
+// that is not a parameter.
 func Param(s []byte, key string) (val []byte, found bool) {
 	for {
 		i := skipSpaces(s, 0)
@@ -258,7 +259,7 @@ func Param(s []byte, key string) (val []byte, found bool) {
 			i += end + 2
 		} else {
 			st := i
-			for i < len(s) && (isAlnum(s[i]) || s[i] == '|' || s[i] == '-') {
+			for i < len(s) && (isAlnum(s[i]) || s[i] == '|' || s[i] == '-' || s[i] == '.') {
 				i++
 			}
 			if i == st {

@@ -54,6 +54,9 @@ func TestParam(t *testing.T) {
 		{`;a=1;A=3`, "a", "3", true},
 		{` ; for = "text/csv;x" `, "for", "text/csv;x", true},
 		{`;a=1 junk;b=2`, "b", "", false},
+		{`;version=3.1`, "version", "3.1", true},
+		{`; version=3.1 ;a=b`, "a", "b", true},
+		{`;version=3.1/x;a=b`, "a", "", false},
 		{`;a="unterminated`, "a", "", false},
 		{``, "a", "", false},
 	} {

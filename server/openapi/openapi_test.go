@@ -71,3 +71,14 @@ func TestSplitComment(t *testing.T) {
 		t.Errorf("%q %q", s, d)
 	}
 }
+
+func TestComponentKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"todos": "todos", "rowFilter.t.c_1": "rowFilter.t.c_1", "Odd Name": "Odd-20Name",
+		"a-b": "a-2db", "ünï": "-c3-bcn-c3-af",
+	} {
+		if got := componentKey(in); got != want {
+			t.Errorf("componentKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

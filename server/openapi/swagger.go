@@ -11,7 +11,11 @@ import (
 // writes it: a path, a definition and row filter parameters per visible
 // relation, a path per visible function.
 func Swagger(sc *cache.Schema, schema string, v *Visible, o *Options) ([]byte, error) {
-	a := newAPI(sc, schema, v, o)
+	return json.Marshal(newAPI(sc, schema, v, o).swagger())
+}
+
+func (a *api) swagger() *swaggerDoc {
+	o := a.o
 	title, desc := a.info()
 	doc := swaggerDoc{
 		Swagger:      "2.0",
@@ -38,7 +42,7 @@ func Swagger(sc *cache.Schema, schema string, v *Visible, o *Options) ([]byte, e
 		doc.SecurityDefinitions = map[string]securityScheme{"JWT": {Type: "apiKey", In: "header",
 			Name: "Authorization", Description: `Add the token prepending "Bearer " (without quotes) to it`}}
 	}
-	return json.Marshal(&doc)
+	return &doc
 }
 
 // hostPort is host:port, or the host alone without a port (a test server).
