@@ -280,6 +280,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		ServerHost:            cfg.ServerHost,
 		ServerPort:            cfg.ServerPort,
 		SafeWrites:            cfg.Bool("db-safe-writes"),
+		MaxBodySize:           int(cfg.Int("server-max-body-size")),
 	}, nil
 }
 

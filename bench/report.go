@@ -168,6 +168,7 @@ func (b *bench) checkTargets() []targetCheck {
 	} else {
 		add("scenario 1: pgrst CPU per request (µs)", "≤ 40", 0, false, false, "")
 	}
+	b.bulkTargets(add) // bulk.go
 	idle := float64(b.idleRSS) / 1024
 	add("RSS idle after start-up (MB)", "≤ 20", idle, idle <= 20, b.idleRSS > 0, "%.1f")
 	peak := 0.0

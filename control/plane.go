@@ -28,6 +28,7 @@ var restartOnly = []string{
 	"server-reuseport",
 	"server-unix-socket",
 	"server-unix-socket-mode",
+	"server-max-body-size",
 	"admin-server-host",
 	"admin-server-port",
 	"admin-server-unix-socket",
