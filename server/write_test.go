@@ -237,6 +237,9 @@ func TestWriteDomainRepresentation(t *testing.T) {
 		`[{"id":1,"color":"#000100"},{"id":2,"color":"#01E240"}]`)
 	expect(t, s.send(t, "PATCH", "/w_colors?id=eq.1&select=color", `[{"color":"#0000FF"}]`, repr...), 200, `[{"color":"#0000FF"}]`)
 	expect(t, s.get(t, "/w_colors?select=id&color=in.(0000FF,01E240)&order=id"), 200, `[{"id":1},{"id":2}]`)
+	// Its default is the domain's value, not parsed from json.
+	expect(t, s.send(t, "POST", "/w_colors?columns=id,color", `{"id":3}`, with(repr, "Prefer", "missing=default")...), 201,
+		`[{"id":3,"color":"#0000FF"}]`)
 }
 
 // A representation reads only the columns it selects (with those its
