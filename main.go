@@ -262,6 +262,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		MaxRows:               cfg.DBMaxRows,
 		AppSettings:           app,
 		LegacyGUCs:            cfg.DBUseLegacyGUCs,
+		HoistedTxSettings:     cfg.List("db-hoisted-tx-settings"),
 		Auth:                  v,
 		Version:               control.Version,
 		LegacyTargetNames:     cfg.Bool("url-use-legacy-target-names"),
