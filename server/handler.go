@@ -247,6 +247,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	if pr.Prefer.HasTimezone {
 		x.req.SetBytes([]byte("timezone"), pr.Prefer.Timezone)
 	}
+	if len(plan.FuncSettings) > 0 {
+		hoistSettings(&x.req, plan.FuncSettings, rt.HoistedTxSettings) // call.go
+	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
 	if x.media.plan != nil {

@@ -30,6 +30,10 @@ type Options struct {
 	MaxRows    int64
 	// AppSettings are app.settings.* GUC names and values, set on every request.
 	AppSettings [][2]string
+	// HoistedTxSettings is db-hoisted-tx-settings: the settings of a
+	// called function's own (CREATE FUNCTION ... SET) that apply to the
+	// whole transaction.
+	HoistedTxSettings []string
 	// LegacyGUCs also sets request.jwt.claim.<c>, request.header.<h> and
 	// request.cookie.<c>.
 	LegacyGUCs bool
