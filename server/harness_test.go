@@ -26,7 +26,7 @@ const testSecret = "reallyreallyreallyreallyverysafe"
 
 func TestMain(m *testing.M) {
 	pgtest.Main(m, sql.MustRead("demo.sql"), sql.MustRead("test_fixture.sql"), sql.MustRead("test_embed.sql"), sql.MustRead("test_write.sql"), sql.MustRead("test_call.sql"), sql.MustRead("test_openapi.sql"),
-		sql.MustRead("test_security.sql"))
+		sql.MustRead("test_security.sql"), sql.MustRead("test_auth.sql"))
 }
 
 // testServer is a pgrst server on a free port against the shared cluster.
