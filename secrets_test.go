@@ -1,8 +1,7 @@
 package main
 
 import (
-	"io"
-	"net/http"
+	"bytes"
 	"net/url"
 	"os"
 	"os/exec"
@@ -46,42 +45,29 @@ func TestSecretsNeverLeak(t *testing.T) {
 		"PGRST_DB_POOL_ACQUISITION_TIMEOUT=2",
 	)
 	var seen strings.Builder // every response, headers and body
-	get := func(url string, headers ...string) int {
-		req, err := http.NewRequest("GET", url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-		res, err := client.Do(req)
-		if err != nil {
-			seen.WriteString(err.Error() + "\n")
-			return 0
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		res.Header.Write(&seen)
-		seen.Write(b)
-		seen.WriteByte('\n')
-		return res.StatusCode
+	admin := *p
+	admin.url = p.admin
+	get := func(srv *proc, path string, headers ...string) {
+		r := srv.get(t, path, headers...)
+		r.header.Write(&seen)
+		seen.WriteString(r.body + "\n")
 	}
 	exercise := func() {
 		tok := signedToken(t, jwtSecret, map[string]any{"role": "todo_user", "sub": claimSecret})
 		bad := signedToken(t, "another-secret-of-32-characters-x", map[string]any{"role": "todo_user"})
-		get(p.url + "/todos")
-		get(p.url+"/todos", "Authorization", tok)
-		get(p.url+"/todos", "Authorization", bad)
-		get(p.url+"/todos", "Authorization", "Bearer "+headerValue)
-		get(p.url+"/todos", "Authorization", headerValue)
-		get(p.url + "/nothing_here")
-		get(p.url + "/todos?id=eq.notanumber")
-		get(p.url + "/todos?select=nope")
-		get(p.url + "/rpc/nope")
-		get(p.url + "/")
-		get(p.admin + "/metrics")
-		get(p.admin + "/schema_cache")
-		get(p.admin + "/ready")
+		get(p, "/todos")
+		get(p, "/todos", "Authorization", tok)
+		get(p, "/todos", "Authorization", bad)
+		get(p, "/todos", "Authorization", "Bearer "+headerValue)
+		get(p, "/todos", "Authorization", headerValue)
+		get(p, "/nothing_here")
+		get(p, "/todos?id=eq.notanumber")
+		get(p, "/todos?select=nope")
+		get(p, "/rpc/nope")
+		get(p, "/")
+		get(&admin, "/metrics")
+		get(&admin, "/schema_cache")
+		get(&admin, "/ready")
 	}
 	exercise()
 
@@ -124,18 +110,25 @@ func TestSecretsNeverLeak(t *testing.T) {
 		cmd := exec.Command(pgrstBinary(t))
 		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "PGRST_SERVER_PORT=" + freePort(t),
 			"PGRST_LOG_LEVEL=debug", "PGRST_SERVER_HOST=127.0.0.1"}, env...)
-		out := make(chan []byte, 1)
+		// Started here, waited for in a goroutine: cmd.Process is set
+		// before anything else reads it.
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
 		go func() {
-			b, _ := cmd.CombinedOutput()
-			out <- b
+			cmd.Wait()
+			close(exited)
 		}()
 		select {
-		case b := <-out:
-			startLog = append(startLog, b...)
+		case <-exited:
 		case <-time.After(2 * time.Second):
 			cmd.Process.Signal(syscall.SIGTERM)
-			startLog = append(startLog, <-out...)
+			<-exited
 		}
+		startLog = append(startLog, out.Bytes()...)
 	}
 
 	log := p.log.String()

@@ -338,8 +338,15 @@ func (b *builder) returnList(r *Request) {
 	case r.representation():
 		var all bool
 		if cols, all = returnedColumns(r.Query, b.tree); all {
+			// Every column, and the computed ones the select names.
 			b.qualified()
 			b.str(".*")
+			for _, c := range cols {
+				if c != "*" && b.rel.Column(c) == nil {
+					b.str(", ")
+					b.column(c)
+				}
+			}
 			return
 		}
 	case r.Action == ActionInsert && r.Prefer.Return == ReturnHeadersOnly:
@@ -361,7 +368,8 @@ func (b *builder) returnList(r *Request) {
 // representation reads: its select fields and root order terms, the
 // columns its embeds join on, and the primary key (as PostgREST). all
 // is set when that is every column: "*", or a computed relationship,
-// whose function takes the whole row.
+// whose function takes the whole row (cols then still names the
+// computed columns the select reads).
 func returnedColumns(q *Query, root *node) (cols []string, all bool) {
 	add := func(names ...string) {
 		for _, n := range names {
@@ -391,7 +399,7 @@ func returnedColumns(q *Query, root *node) (cols []string, all bool) {
 	for _, c := range root.children {
 		switch rel := c.r; {
 		case rel == nil || rel.Computed:
-			return nil, true
+			all = true
 		case rel.Junction != nil:
 			add(rel.Junction.SourceColumns...)
 		default:

@@ -204,7 +204,7 @@ func TestJWTAttacks(t *testing.T) {
 		// server answers and closes while the client still writes, so
 		// the client may see the reset before the answer.
 		big := parts[0] + "." + strings.Repeat("A", 1<<20) + "." + parts[2]
-		status, body := rawExchange(t, s.URL, "GET "+who+" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+big+"\r\n\r\n")
+		status, body := rawRequest(t, s.URL, "GET "+who+" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+big+"\r\n\r\n")
 		if status != 0 || !strings.Contains(body, "reset") {
 			expectPGRSTError(t, "1 MB token", status, body, 431, "PGRST100")
 		}

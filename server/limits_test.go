@@ -36,26 +36,11 @@ func expectPGRSTError(t *testing.T, what string, status int, body string, wantSt
 	}
 }
 
-// rawRequest writes text on a new connection to addr and returns the
+// rawRequest writes text on a new connection to base and returns the
 // status and body of the answer (status 0 when the server closed the
-// connection without one).
+// connection without one). The answer is read while the request is
+// written: the server may refuse a request before it has all of it.
 func rawRequest(t *testing.T, base, text string) (int, string) {
-	t.Helper()
-	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(c, text); err != nil {
-		t.Fatal(err)
-	}
-	return readAnswer(c)
-}
-
-// rawExchange is rawRequest for a request the server may refuse before
-// it has all of it: the answer is read while the request is written.
-func rawExchange(t *testing.T, base, text string) (int, string) {
 	t.Helper()
 	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {

@@ -261,6 +261,7 @@ func TestWriteReturnsSelectedColumns(t *testing.T) {
 	expect(t, s.send(t, "PATCH", "/w_items?id=eq.501&select=id,w_label", `{"qty":2}`, repr...), 200, `[{"id":501,"w_label":"w!"}]`)
 	expect(t, s.send(t, "PATCH", "/w_items?id=eq.501&select=id,w_label", `{}`, repr...), 200, `[]`)
 	expect(t, s.send(t, "POST", "/w_kv?select=w_label", `{"k":"lbl"}`, repr...), 201, `[{"w_label":"lbl?"}]`)
+	expect(t, s.send(t, "PATCH", "/w_kv?k=eq.lbl&select=*,w_label", `{"v":"z"}`, repr...), 200, `[{"k":"lbl","v":"z","w_label":"lbl?"}]`)
 	// Ordered by a column it does not select.
 	s.send(t, "POST", "/w_items", `{"id":502,"name":"v"}`, jsonBody...)
 	expect(t, s.send(t, "DELETE", "/w_items?id=in.(501,502)&select=id&order=name", "", repr...), 200, `[{"id":502},{"id":501}]`)
