@@ -18,6 +18,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgrst/pgrst/server"
+	"github.com/pgrst/pgrst/wire"
 	"github.com/pgrst/pgrst/wire/pgtest"
 )
 
@@ -431,7 +433,9 @@ func injectionPoints() []injectionPoint {
 // 5xx; and the canary is untouched at the end, so nothing a payload said
 // ran as SQL.
 func TestInjection(t *testing.T) {
-	s := startServer(t, nil)
+	// With the legacy settings too (db-use-legacy-gucs, on by default):
+	// header, cookie and claim names become parts of setting names.
+	s := startServer(t, func(o *server.Options, _ *wire.Options) { o.LegacyGUCs = true })
 	points := injectionPoints()
 	type job struct {
 		point injectionPoint
