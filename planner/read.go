@@ -53,6 +53,9 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 	if !Plans(r.Action) {
 		return nil, apierr.NotImplemented("the " + r.Action.String() + " action is not available yet")
 	}
+	if err := checkDistinct(r); err != nil { // distinct.go
+		return nil, err
+	}
 	if r.Action == ActionCall {
 		return newCall(r, s) // call.go
 	}
@@ -182,6 +185,18 @@ func (b *builder) qualified() {
 }
 
 func (b *builder) column(name string) {
+	if b.call != nil && name != "*" && b.rel.OID != 0 && b.rel.Column(name) == nil {
+		// A computed column over a call's rows, which are records: cast
+		// to the relation's row type, PostgreSQL finds the function (and
+		// chooses among overloads for several types).
+		b.str("(")
+		b.qualified()
+		b.str("::")
+		b.qname(cache.QName{Schema: b.rel.Schema, Name: b.rel.Name})
+		b.str(").")
+		b.ident(name)
+		return
+	}
 	b.qualified()
 	if name == "*" {
 		b.str(".*")
@@ -250,6 +265,7 @@ func (b *builder) selectRows(r *Request) {
 	root := b.tree
 	b.cur = root
 	b.str("SELECT ")
+	b.distinct(q)
 	group := b.selectList(q, q.Select, root)
 	b.str(" FROM ")
 	b.fromItem()
@@ -257,7 +273,11 @@ func (b *builder) selectRows(r *Request) {
 	where := b.whereClause()
 	b.nodeConditions(q, root, where)
 	b.groupBy(group)
-	b.orderBy(q, root)
+	if q.Distinct == DistinctOn {
+		b.distinctOrderBy(q, root)
+	} else {
+		b.orderBy(q, root)
+	}
 	if q.HasRange || r.MaxRows > 0 {
 		b.limitParams()
 	}

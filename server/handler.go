@@ -74,7 +74,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	allowOrigin, creds, cors := rt.cors.allow(&ctx.Request.Header) // cors.go
 	if cors && bytes.Equal(ctx.Method(), []byte("OPTIONS")) && writePreflight(ctx, allowOrigin, creds) {
 		s.stats.countStatus(ctx.Response.StatusCode())
-		s.logAccess(ctx, start, "")
+		s.logAccess(ctx, start, "", "")
 		return
 	}
 	x := exchanges.Get().(*exchange)
@@ -102,9 +102,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	if rt.LogQuery {
 		query = x.req.SQL // the plan's text: it outlives the exchange
 	}
+	role := x.auth.Role // a string of the token cache or the options: it outlives the exchange
 	exchanges.Put(x)
 	s.stats.countStatus(ctx.Response.StatusCode()) // metrics.go
-	s.logAccess(ctx, start, query)
+	s.logAccess(ctx, start, role, query)
 }
 
 // serve runs a request under one configuration, rt, loaded once by
@@ -180,7 +181,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	x.etag = rt.ETag && (rq.action == planner.ActionRead || rq.action == planner.ActionCall) && !rq.post
 	*pr = planner.Request{Action: rq.action, Head: rq.head && !x.etag, Schema: schema, Target: x.target,
 		Query: &x.q, Prefer: pr.Prefer, MaxRows: rt.MaxRows, LegacyTargetNames: rt.LegacyTargetNames,
-		Aggregates: rt.Aggregates}
+		Aggregates: rt.Aggregates, Distinct: rt.Distinct}
 	switch {
 	case rq.action == planner.ActionOptions && rq.rpc:
 		return nil, authed, respondCallOptions(ctx, sc, schema, x.target) // call.go
