@@ -1,4 +1,4 @@
-# pgrst: make build | run | test | bench | bench-compare | bench-micro | fuzz | explorer | test-browser | fmt | clean
+# pgrst: make build | run | test | bench | bench-compare | bench-micro | fuzz | stress | explorer | test-browser | fmt | clean
 #
 # make run            builds bin/pgrst and serves a throwaway demo database
 #                     (sql/demo.sql in ./.pgrst-demo) on localhost:3000
@@ -15,7 +15,7 @@ GO     ?= go
 SERVER := bin/pgrst
 CONFIG ?=
 
-.PHONY: build run test vet bench bench-compare bench-micro fuzz explorer test-browser fmt clean
+.PHONY: build run test vet bench bench-compare bench-micro fuzz stress explorer test-browser fmt clean
 
 build:
 	$(GO) build -o $(SERVER) .
@@ -88,6 +88,14 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$dir" || failed="$$failed $$name"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed" >&2; exit 1; fi
+
+# make stress        the long forms of the reliability and security tests:
+#                     every fuzz target for STRESS_FUZZTIME (default 10m) each,
+#                     one after another, as make fuzz does. make test runs their
+#                     seeds and the short forms of the other suites.
+STRESS_FUZZTIME ?= 10m
+stress:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(STRESS_FUZZTIME)
 
 # make explorer       fetches Swagger UI (the swagger-ui-dist npm package, with npm)
 #                     into .explorer/swagger-ui-dist: admin-server-explorer-dir for

@@ -411,6 +411,16 @@ func TestSchemaReload(t *testing.T) {
 	c := newCluster(t)
 	runSetup(t, c)
 	p := startPgrst(t, c, true)
+	// At start the schema cache loads once, and the configuration is
+	// not read again: the first load waited for LISTEN, so the
+	// listener's first connection asks for no reload.
+	time.Sleep(time.Second) // a second load would come within the debounce
+	if n := p.metric(t, `pgrst_schema_cache_loads_total{status="SUCCESS"}`); n != 1 {
+		t.Fatalf("%v schema cache loads at start", n)
+	}
+	if n := p.metric(t, `pgrst_config_reloads_total{status="SUCCESS"}`); n != 0 {
+		t.Fatalf("%v configuration reloads at start", n)
+	}
 	newTable := func(name string) string {
 		return `create table api.` + name + ` (id int); insert into api.` + name + ` values (1); grant select on api.` + name + ` to web_anon;`
 	}

@@ -99,9 +99,10 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	}
 	var plane atomic.Pointer[control.Plane]
 	pool, err := wire.Open(wire.Options{URI: cfg.DBURI, PoolSize: cfg.DBPool,
-		AcquireTimeout: cfg.DBPoolAcquisitionTimeout,
-		MaxLifetime:    time.Duration(cfg.Int("db-pool-max-lifetime")) * time.Second,
-		MaxIdleTime:    time.Duration(cfg.Int("db-pool-max-idletime")) * time.Second,
+		AcquireTimeout:       cfg.DBPoolAcquisitionTimeout,
+		MaxLifetime:          time.Duration(cfg.Int("db-pool-max-lifetime")) * time.Second,
+		MaxIdleTime:          time.Duration(cfg.Int("db-pool-max-idletime")) * time.Second,
+		NoPreparedStatements: !cfg.Bool("db-prepared-statements"),
 		OnConnect: func() {
 			if p := plane.Load(); p != nil {
 				p.Wake()
@@ -223,7 +224,8 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 // connection of its own, giving up after a few seconds: the database may
 // be down, and the server starts anyway.
 func readDBAtStart(cfg *control.Config) (control.DBLayers, error) {
-	pool, err := wire.Open(wire.Options{URI: cfg.DBURI, PoolSize: 1, AcquireTimeout: 3 * time.Second})
+	pool, err := wire.Open(wire.Options{URI: cfg.DBURI, PoolSize: 1, AcquireTimeout: 3 * time.Second,
+		NoPreparedStatements: !cfg.Bool("db-prepared-statements")})
 	if err != nil {
 		return control.DBLayers{}, err
 	}
@@ -261,11 +263,15 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		MaxRows:               cfg.DBMaxRows,
 		AppSettings:           app,
 		LegacyGUCs:            cfg.DBUseLegacyGUCs,
+		HoistedTxSettings:     cfg.List("db-hoisted-tx-settings"),
 		Auth:                  v,
 		Version:               control.Version,
 		LegacyTargetNames:     cfg.Bool("url-use-legacy-target-names"),
 		Aggregates:            cfg.Bool("db-aggregates-enabled"),
 		PlanEnabled:           cfg.Bool("db-plan-enabled"),
+		ServerTiming:          cfg.Bool("server-timing-enabled"),
+		TraceHeader:           cfg.Get("server-trace-header"),
+		LogQuery:              cfg.Bool("log-query"),
 		CORSAllowedOrigins:    cfg.Get("server-cors-allowed-origins"),
 		TxEnd:                 cfg.Get("db-tx-end"),
 		OpenAPIMode:           cfg.Get("openapi-mode"),
@@ -276,6 +282,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		ServerHost:            cfg.ServerHost,
 		ServerPort:            cfg.ServerPort,
 		SafeWrites:            cfg.Bool("db-safe-writes"),
+		MaxBodySize:           int(cfg.Int("server-max-body-size")),
 	}, nil
 }
 

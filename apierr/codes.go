@@ -33,6 +33,13 @@ func QueryParam(message, details string) *Error {
 	return &Error{Status: 400, Code: "PGRST100", Message: message, Details: details}
 }
 
+// RequestUnreadable is PGRST100 for a request the HTTP server cannot read
+// (pgrst's own): status is 400 (malformed), 408 (too slow) or 431 (request
+// line and headers too large).
+func RequestUnreadable(status int, message, details string) *Error {
+	return &Error{Status: status, Code: "PGRST100", Message: message, Details: details}
+}
+
 // RPCMethod is PGRST101: functions take GET, HEAD and POST only.
 func RPCMethod(method string) *Error {
 	return &Error{Status: 405, Code: "PGRST101", Message: "Cannot use the " + method + " method on RPC"}
@@ -42,6 +49,13 @@ func RPCMethod(method string) *Error {
 // details are the body parser's.
 func InvalidBody(message, details string) *Error {
 	return &Error{Status: 400, Code: "PGRST102", Message: message, Details: details}
+}
+
+// BodyTooLarge is PGRST102 with status 413 (pgrst's own): the body is
+// larger than server-max-body-size.
+func BodyTooLarge(limit int) *Error {
+	return &Error{Status: 413, Code: "PGRST102", Message: "Request body too large",
+		Details: "The body may have at most " + strconv.Itoa(limit) + " bytes (server-max-body-size)"}
 }
 
 // rangeNotSatisfiable is PGRST103 with one of its details.

@@ -124,12 +124,14 @@ func loadConfig() (*config, error) {
 	for _, s := range all {
 		known[s.id] = true
 	}
+	known[bulkID] = true // bulk.go
 	c.scenarios = map[string]bool{}
 	list := os.Getenv("BENCH_SCENARIOS")
 	if list == "" {
 		for _, s := range all {
 			c.scenarios[s.id] = true
 		}
+		c.scenarios[bulkID] = true
 	}
 	for _, id := range strings.Split(list, ",") {
 		id = strings.TrimSpace(id)
@@ -137,7 +139,7 @@ func loadConfig() (*config, error) {
 			continue
 		}
 		if !known[id] {
-			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7)", id)
+			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8)", id)
 		}
 		c.scenarios[id] = true
 	}

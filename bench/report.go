@@ -154,7 +154,7 @@ func (b *bench) checkTargets() []targetCheck {
 	add("scenario 1: req/s vs the floor", "≥ 0.90", v, v >= 0.90, ok, "%.3f")
 	v, ok = ratio("1", "p99 pgrst/floor")
 	add("scenario 1: p99 latency vs the floor's", "≤ 1.20", v, v <= 1.20, ok, "%.3f")
-	for _, id := range []string{"2", "3", "4", "7"} {
+	for _, id := range []string{"2", "3", "4", "5", "7"} {
 		v, ok = ratio(id, "pgrst/pgbench-tx")
 		add("scenario "+id+": req/s vs pgbench's pipelined transaction", "≥ 0.85", v, v >= 0.85, ok, "%.3f")
 	}
@@ -168,6 +168,7 @@ func (b *bench) checkTargets() []targetCheck {
 	} else {
 		add("scenario 1: pgrst CPU per request (µs)", "≤ 40", 0, false, false, "")
 	}
+	b.bulkTargets(add) // bulk.go
 	idle := float64(b.idleRSS) / 1024
 	add("RSS idle after start-up (MB)", "≤ 20", idle, idle <= 20, b.idleRSS > 0, "%.1f")
 	peak := 0.0

@@ -207,6 +207,9 @@ func (b *bench) runAll() {
 			b.say("scenario %s %s: %s", sc.id, res.Status, res.Note)
 		}
 	}
+	if cfg.scenarios[bulkID] {
+		b.runBulk() // bulk.go
+	}
 }
 
 func (b *bench) runScenario(sc *scenario, res *scenarioResult) error {

@@ -129,6 +129,7 @@ type functionDoc struct {
 	RetBinary    bool     `json:"ret_binary"`
 	Volatility   string   `json:"volatility"`
 	Variadic     bool     `json:"variadic"`
+	Config       []string `json:"config"`
 }
 
 type argDoc struct {
@@ -295,6 +296,11 @@ func (d *functionDoc) build() (*Function, error) {
 	}
 	for i, a := range d.Args {
 		f.Args[i] = FuncArg{Name: a.Name, Type: a.Type, TypeSchema: a.TypeSchema, HasDefault: a.Default, Variadic: a.Variadic}
+	}
+	for _, kv := range d.Config {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			f.Settings = append(f.Settings, Setting{Name: k, Value: v})
+		}
 	}
 	return f, nil
 }

@@ -161,9 +161,17 @@ type Function struct {
 	Volatility    Volatility
 	// HasVariadic is true when the last argument is VARIADIC.
 	HasVariadic bool
+	// Settings are the function's own settings (CREATE FUNCTION ... SET
+	// name = value; pg_proc.proconfig), in order.
+	Settings []Setting
 	// Handlers are the media type handlers a call of the function is
 	// negotiated with (media.go); never nil in a loaded Schema.
 	Handlers *RelationHandlers
+}
+
+// Setting is a configuration parameter and its value.
+type Setting struct {
+	Name, Value string
 }
 
 // FuncArg is one input argument of a function.

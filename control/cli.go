@@ -220,6 +220,10 @@ server-host = "!4"
 ## TCP port; 0 lets the system pick a free one.
 server-port = 3000
 
+## pgrst's own: the largest request body accepted, in bytes; a larger one
+## is refused with 413 (PGRST102) before it is read.
+server-max-body-size = 104857600
+
 ## ---- JWT authentication ---------------------------------------------
 
 ## Key that verifies JWTs: a secret of at least 32 characters, or a JWK or

@@ -257,6 +257,10 @@ func pathErrMsg(err error) string {
 
 // splitList splits a comma-separated list, trimming items and dropping
 // empty ones.
+// List is the comma-separated list value of the named option, its items
+// trimmed, empty ones dropped.
+func (c *Config) List(name string) []string { return splitList(c.Get(name)) }
+
 func splitList(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {

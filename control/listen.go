@@ -13,16 +13,22 @@ const (
 	payloadConfig = "reload config"
 )
 
-// listen keeps a dedicated connection LISTENing on db-channel. Every time
-// it connects (the first time too) it asks for both reloads, since
-// notifications sent while it was away are lost. A lost connection is
-// retried with exponential backoff (1s doubling to 32s), cut short when
-// the pool reports that the database answers again (Wake).
-func (p *Plane) listen(ctx context.Context) {
+// listen keeps a dedicated connection LISTENing on db-channel. It
+// closes first after its first attempt, which Run's first load waits
+// for. Every time it connects after that attempt it asks for both
+// reloads, since notifications sent while it was away are lost. A lost
+// connection is retried with exponential backoff (1s doubling to 32s),
+// cut short when the pool reports that the database answers again (Wake).
+func (p *Plane) listen(ctx context.Context, first chan struct{}) {
 	uri, channel := p.running.DBURI, p.running.Get("db-channel")
 	backoff := minBackoff
 	for {
 		l, err := wire.Listen(ctx, uri, channel)
+		firstAttempt := first != nil
+		if firstAttempt {
+			close(first)
+			first = nil
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -39,7 +45,9 @@ func (p *Plane) listen(ctx context.Context) {
 		p.listenerUp.Store(true)
 		p.o.Log.Log().Str("channel", channel).Str("postgres", l.ServerVersion()).
 			Msg("listening for notifications")
-		p.request(wantSchema | wantConfig)
+		if !firstAttempt {
+			p.request(wantSchema | wantConfig)
+		}
 		for {
 			payload, err := l.Wait(ctx)
 			if err != nil {

@@ -69,6 +69,8 @@ var options = []option{
 	{name: "server-cors-allowed-origins"},
 	{name: "server-trace-header"},
 	{name: "server-timing-enabled", kind: kindBool, def: "false"},
+	// pgrst's own: the largest request body accepted, in bytes (100 MiB).
+	{name: "server-max-body-size", kind: kindPosInt, def: "104857600"},
 	{name: "admin-server-host"}, // defaults to server-host's value
 	{name: "admin-server-port", kind: kindPort},
 	{name: "admin-server-unix-socket"},

@@ -28,6 +28,7 @@ var restartOnly = []string{
 	"server-reuseport",
 	"server-unix-socket",
 	"server-unix-socket-mode",
+	"server-max-body-size",
 	"admin-server-host",
 	"admin-server-port",
 	"admin-server-unix-socket",
@@ -193,10 +194,20 @@ func (p *Plane) Run(ctx context.Context) {
 	if p.o.DBUnread {
 		first |= wantConfig
 	}
-	p.request(first)
 	if p.running.Bool("db-channel-enabled") {
-		go p.listen(ctx)
+		// The first load waits for LISTEN to run (or to fail once): it
+		// then sees every change a notification would announce, so the
+		// listener's first connection needs no reload of its own, and
+		// the schema is loaded once at start.
+		listening := make(chan struct{})
+		go p.listen(ctx, listening)
+		select {
+		case <-listening:
+		case <-ctx.Done():
+			return
+		}
 	}
+	p.request(first)
 	p.work(ctx)
 }
 

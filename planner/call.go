@@ -150,10 +150,11 @@ func newCall(r *Request, s *cache.Schema) (*Plan, error) {
 		return nil, b.err
 	}
 	return &Plan{SQL: string(b.buf), args: b.prog, maxRows: r.MaxRows,
-		ReadOnly: !cp.writes,
-		Void:     cp.ret == retScalar && fn.ReturnType == "void",
-		Single:   cp.ret == retScalar || cp.ret == retComposite,
-		Warning:  strings.Clone(legacyWarning(tree)), envelope: b.env}, nil
+		ReadOnly:     !cp.writes,
+		Void:         cp.ret == retScalar && fn.ReturnType == "void",
+		Single:       cp.ret == retScalar || cp.ret == retComposite,
+		FuncSettings: fn.Settings,
+		Warning:      strings.Clone(legacyWarning(tree)), envelope: b.env}, nil
 }
 
 // callKeys are the argument names of r, sorted and distinct: the body's

@@ -25,7 +25,11 @@ func testSchema() *cache.Schema {
 		[3]string{"search", "tsvector", "tsvector"},
 		[3]string{"during", "tstzrange", "tstzrange"},
 	)
-	s.Relations[cache.QName{Schema: "test", Name: "films"}].PrimaryKey = []string{"id"}
+	films := s.Relations[cache.QName{Schema: "test", Name: "films"}]
+	films.PrimaryKey = []string{"id"}
+	// Defaults, for Prefer: missing=default.
+	films.Column("id").Default, films.Column("id").HasDefault = "nextval('test.films_id_seq'::regclass)", true
+	films.Column("year").Default, films.Column("year").HasDefault = "2000", true
 	add("test", "projects", [3]string{"id", "integer", "int4"}, [3]string{"name", "text", "text"})
 	add("test", `we"ird tab;le`, [3]string{`co"l`, "text", "text"})
 	add("other", "films", [3]string{"id", "integer", "int4"})

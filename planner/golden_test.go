@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sq
 //	query select=id&year=gt.1 (the query string)
 //	schema embed              (embedSchema; default testSchema)
 //	count exact | max-rows 10 | body csv | head | legacy
-//	action insert | keys a,b | return representation | resolution merge
+//	action insert | keys a,b | return representation | resolution merge | missing default
 //	call get | call post      (a call of the function target, in callSchema)
 //	payload {"a":1}           (a call's JSON body; its keys are the arguments)
 func TestGoldenSQL(t *testing.T) {
@@ -99,6 +99,8 @@ func renderPlan(t *testing.T, head string) string {
 			prefer.Return = map[string]Return{"representation": ReturnRepresentation, "minimal": ReturnMinimal, "headers-only": ReturnHeadersOnly}[v]
 		case "resolution":
 			prefer.Resolution = map[string]Resolution{"merge": ResolutionMerge, "ignore": ResolutionIgnore}[v]
+		case "missing":
+			prefer.Missing = map[string]Missing{"default": MissingDefault, "null": MissingNull}[v]
 		case "call":
 			s = callSchema()
 			o.Call = &Call{Post: v == "post"}

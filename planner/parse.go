@@ -417,6 +417,9 @@ func (q *Query) parseRanges(st *lazyState, fast bool) error {
 				o = e.offset
 			}
 			r = nnRange{lo: o, hi: satSub(satAdd(o, l), 1)}
+			if l > 0 && r.hi < o {
+				r.hi = math.MaxInt64 // o+l saturated: not empty, unbounded
+			}
 		case e.hasL:
 			r = allRows
 			if e.validL {

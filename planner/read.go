@@ -26,6 +26,9 @@ type Plan struct {
 	// Single says the plan calls a function returning one value or row
 	// rather than a set (Void ones too).
 	Single bool
+	// FuncSettings are the called function's own settings, which the
+	// caller may hoist to the transaction (db-hoisted-tx-settings).
+	FuncSettings []cache.Setting
 	// Warning is the text of the Warning header the response carries
 	// (without the "299 agent" prefix), empty for none: PostgREST's
 	// deprecation notice when a filter, order or limit named an aliased

@@ -209,47 +209,30 @@ func (b *builder) update(r *Request, cols []*cache.Column) {
 // bodySource appends the FROM items that expand the body into rows of
 // the written columns: one per element of an array body, one for an
 // object; first keeps only the first (an update's one set of values).
+// A column of a domain with a json representation is read as json and
+// parsed by its cast's function.
 //
-// With Prefer: missing=default, a key absent from an element takes its
-// column's default: each element goes through jsonb, merged over an
-// object of the defaults of its absent keys (as PostgREST, so duplicate
-// keys keep their last value). A column of a domain with a json
-// representation is read as json and parsed by its cast's function.
+// With Prefer: missing=default (POST and PATCH), a key absent from an
+// element takes its column's default, evaluated only then (a sequence
+// advances only for the rows that take it). The elements go through
+// jsonb, as in PostgREST, so duplicate keys keep their last value.
 func (b *builder) bodySource(r *Request, cols []*cache.Column, first bool) {
 	const elements = "CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' " +
 		"THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END"
 	b.str(" FROM (SELECT ")
 	b.ph(b.bind(bindBody, 0, true))
 	b.str("::json AS json_data) pgrst_payload, LATERAL (SELECT ")
-	if len(cols) == 0 {
+	switch {
+	case len(cols) == 0:
 		// Each element inserts a row of defaults.
 		b.str("1 FROM json_array_elements(" + elements + ")")
-	} else if r.Prefer.Missing == MissingDefault && hasDefault(cols) {
-		b.parsedColumns(cols)
-		b.str(" FROM jsonb_array_elements((" + elements + ")::jsonb) AS pgrst_e(v), LATERAL jsonb_to_record(jsonb_build_object(")
-		n := 0
-		for _, c := range cols {
-			if !c.HasDefault {
-				continue
-			}
-			if n > 0 {
-				b.str(", ")
-			}
-			n++
-			// The default only where the key is absent: a sequence
-			// advances only for the rows that take it.
-			b.buf = sqltext.AppendLiteral(b.buf, c.Name)
-			b.str(", CASE WHEN pgrst_e.v ? ")
-			b.buf = sqltext.AppendLiteral(b.buf, c.Name)
-			b.str(" THEN NULL ELSE (")
-			b.str(c.Default) // pg_get_expr() of the catalog, not of the request
-			b.str(") END")
-		}
-		b.str(") || pgrst_e.v) AS _(")
+	case r.Prefer.Missing == MissingDefault && r.Action != ActionUpsert && hasDefault(cols):
+		b.parsedColumns(cols, true)
+		b.str(" FROM jsonb_array_elements((" + elements + ")::jsonb) AS pgrst_e(v), LATERAL jsonb_to_record(pgrst_e.v) AS _(")
 		b.typedColumns(cols)
 		b.str(")")
-	} else {
-		b.parsedColumns(cols)
+	default:
+		b.parsedColumns(cols, false)
 		b.str(" FROM json_to_recordset(" + elements + ") AS _(")
 		b.typedColumns(cols)
 		b.str(")")
@@ -270,21 +253,40 @@ func hasDefault(cols []*cache.Column) bool {
 }
 
 // parsedColumns appends the written columns as read from the body's
-// record: a domain with a json representation through its function.
-func (b *builder) parsedColumns(cols []*cache.Column) {
+// record _: a domain with a json representation through its function,
+// and with defaults, the column's default where the element (pgrst_e.v)
+// lacks the key.
+func (b *builder) parsedColumns(cols []*cache.Column, defaults bool) {
 	for i, c := range cols {
 		if i > 0 {
 			b.str(", ")
 		}
-		if c.FromJSON.Name == "" {
-			b.ident(c.Name)
-			continue
+		dflt := defaults && c.HasDefault
+		if dflt {
+			b.str("CASE WHEN pgrst_e.v ? ")
+			b.buf = sqltext.AppendLiteral(b.buf, c.Name)
+			b.str(" THEN ")
 		}
-		b.qname(c.FromJSON)
-		b.str("(")
-		b.ident(c.Name)
-		b.str(") AS ")
-		b.ident(c.Name)
+		if c.FromJSON.Name != "" {
+			b.qname(c.FromJSON)
+			b.str("(_.")
+			b.ident(c.Name)
+			b.str(")")
+		} else {
+			b.str("_.")
+			b.ident(c.Name)
+		}
+		if dflt {
+			b.str(" ELSE CAST((")
+			b.str(c.Default) // pg_get_expr() of the catalog, not of the request
+			b.str(") AS ")
+			b.str(c.Type)
+			b.str(") END")
+		}
+		if dflt || c.FromJSON.Name != "" {
+			b.str(" AS ")
+			b.ident(c.Name)
+		}
 	}
 }
 
@@ -336,8 +338,15 @@ func (b *builder) returnList(r *Request) {
 	case r.representation():
 		var all bool
 		if cols, all = returnedColumns(r.Query, b.tree); all {
+			// Every column, and the computed ones the select names.
 			b.qualified()
 			b.str(".*")
+			for _, c := range cols {
+				if c != "*" && b.rel.Column(c) == nil {
+					b.str(", ")
+					b.column(c)
+				}
+			}
 			return
 		}
 	case r.Action == ActionInsert && r.Prefer.Return == ReturnHeadersOnly:
@@ -359,7 +368,8 @@ func (b *builder) returnList(r *Request) {
 // representation reads: its select fields and root order terms, the
 // columns its embeds join on, and the primary key (as PostgREST). all
 // is set when that is every column: "*", or a computed relationship,
-// whose function takes the whole row.
+// whose function takes the whole row (cols then still names the
+// computed columns the select reads).
 func returnedColumns(q *Query, root *node) (cols []string, all bool) {
 	add := func(names ...string) {
 		for _, n := range names {
@@ -389,7 +399,7 @@ func returnedColumns(q *Query, root *node) (cols []string, all bool) {
 	for _, c := range root.children {
 		switch rel := c.r; {
 		case rel == nil || rel.Computed:
-			return nil, true
+			all = true
 		case rel.Junction != nil:
 			add(rel.Junction.SourceColumns...)
 		default:

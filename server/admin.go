@@ -52,6 +52,7 @@ func NewAdmin(s *Server, o AdminOptions) *Admin {
 	}
 	a.http = &fasthttp.Server{
 		Handler:      a.handle,
+		ErrorHandler: readErrorHandler(fasthttp.DefaultMaxRequestBodySize),
 		Name:         "pgrst-admin",
 		ReadTimeout:  10 * time.Second,
 		WriteTimeout: 30 * time.Second,

@@ -2,12 +2,15 @@ package server
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/server/payload"
+	"github.com/pgrst/pgrst/wire"
 )
 
 // Calls of functions (/rpc/f): what the server reads of a call's request
@@ -78,6 +81,35 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// hoistSettings applies a called function's own settings to the
+// transaction, as PostgREST: those of hoisted (db-hoisted-tx-settings)
+// become transaction-local settings, so that statement_timeout, say,
+// bounds the whole statement; default_transaction_isolation, listed or
+// not, sets the transaction's isolation level.
+func hoistSettings(r *wire.Request, settings []cache.Setting, hoisted []string) {
+	for _, s := range settings {
+		if s.Name == "default_transaction_isolation" {
+			r.Tx.Isolation = isolationLevel(s.Value)
+		}
+		if slices.Contains(hoisted, s.Name) {
+			r.Set(s.Name, s.Value)
+		}
+	}
+}
+
+// isolationLevel reads an isolation level as PostgREST: its first
+// comma-separated item, any case; read committed unless another.
+func isolationLevel(v string) wire.Isolation {
+	v, _, _ = strings.Cut(v, ",")
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "repeatable read":
+		return wire.RepeatableRead
+	case "serializable":
+		return wire.Serializable
+	}
+	return wire.ReadCommitted
 }
 
 // respondCallOptions answers OPTIONS on a function as PostgREST: a

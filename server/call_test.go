@@ -3,6 +3,9 @@ package server_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/pgrst/pgrst/server"
+	"github.com/pgrst/pgrst/wire"
 )
 
 func TestCallGetResults(t *testing.T) {
@@ -246,4 +249,28 @@ func TestCallSingleObject(t *testing.T) {
 	expect(t, s.send(t, "POST", "/rpc/echo_json", `[1,2]`, "Prefer", "params=single-object"), 200, `[1,2]`)
 	// Without it the keys name the arguments.
 	expectError(t, s.send(t, "POST", "/rpc/single_obj", `{"a":1}`), 404, "PGRST202")
+}
+
+// A called function's own settings listed in db-hoisted-tx-settings apply
+// to the whole transaction; its default_transaction_isolation is the
+// transaction's isolation level.
+func TestCallHoistedSettings(t *testing.T) {
+	hoisting := func(names ...string) func(*server.Options, *wire.Options) {
+		return func(o *server.Options, _ *wire.Options) { o.HoistedTxSettings = names }
+	}
+	s := startServer(t, hoisting("statement_timeout", "plan_filter.statement_cost_limit"))
+	expect(t, s.get(t, "/rpc/hoisted?select=id,hoist_timeout"), 200, `[{"id":1,"hoist_timeout":"4321ms"}]`)
+	// Not listed: the function's alone.
+	if r := s.get(t, "/rpc/hoisted?select=hoist_work_mem"); r.Status != 200 || strings.Contains(r.Body, "1234kB") {
+		t.Errorf("work_mem hoisted: %d %s", r.Status, r.Body)
+	}
+	expect(t, s.get(t, "/rpc/serial_rows?select=hoist_isolation"), 200, `[{"hoist_isolation":"serializable"}]`)
+	expect(t, s.send(t, "POST", "/rpc/serial_rows?select=hoist_isolation", `{}`), 200, `[{"hoist_isolation":"serializable"}]`)
+	// Reads of tables are not concerned.
+	expect(t, s.get(t, "/hoist_rows?select=hoist_timeout,hoist_isolation"), 200,
+		`[{"hoist_timeout":"0","hoist_isolation":"read committed"}]`)
+
+	s = startServer(t, hoisting())
+	expect(t, s.get(t, "/rpc/hoisted?select=id,hoist_timeout"), 200, `[{"id":1,"hoist_timeout":"0"}]`)
+	expect(t, s.get(t, "/rpc/serial_rows?select=hoist_isolation"), 200, `[{"hoist_isolation":"serializable"}]`)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"net"
 	"strconv"
 	"strings"
 
@@ -106,6 +107,30 @@ func statusOfSQLState(code, message string, authed bool) int {
 		return 500
 	}
 	return 400
+}
+
+// readErrorHandler is the HTTP server's ErrorHandler: a request it cannot
+// read gets PostgREST's error body, like every other error, instead of
+// fasthttp's plain text. maxBody is the server's body limit.
+func readErrorHandler(maxBody int) func(*fasthttp.RequestCtx, error) {
+	tooLarge := apierr.BodyTooLarge(maxBody)
+	headersTooLarge := apierr.RequestUnreadable(431, "Request header fields too large",
+		"The request line and headers may have at most "+strconv.Itoa(readBufferSize)+" bytes")
+	timeout := apierr.RequestUnreadable(408, "Request timeout", "The request was not received in time")
+	return func(ctx *fasthttp.RequestCtx, err error) {
+		var small *fasthttp.ErrSmallBuffer
+		var ne net.Error
+		switch {
+		case errors.Is(err, fasthttp.ErrBodyTooLarge):
+			writeError(ctx, tooLarge)
+		case errors.As(err, &small):
+			writeError(ctx, headersTooLarge)
+		case errors.As(err, &ne) && ne.Timeout():
+			writeError(ctx, timeout)
+		default:
+			writeError(ctx, apierr.RequestUnreadable(400, "Malformed HTTP request", err.Error()))
+		}
+	}
 }
 
 // writeError writes e as the response.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/pgrst/pgrst/cache"
 )
@@ -25,4 +26,10 @@ func (s *Server) RequestCounts() (byClass [6]uint64) {
 		byClass[i] = s.stats.byClass[i].Load()
 	}
 	return byClass
+}
+
+// SetReadTimeouts changes the HTTP server's read and idle timeouts; call it
+// before the server serves.
+func (s *Server) SetReadTimeouts(read, idle time.Duration) {
+	s.http.ReadTimeout, s.http.IdleTimeout = read, idle
 }

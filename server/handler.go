@@ -39,6 +39,7 @@ type exchange struct {
 	res       result          // what the response needs of the result row
 	payload   payload.Payload // a write's or a call's body
 	buf       []byte          // request.headers / request.cookies JSON, header values
+	timing    timing          // Server-Timing (timing.go)
 	order     []int           // Content-Location parameter order
 }
 
@@ -70,21 +71,37 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	allowOrigin, creds, cors := rt.cors.allow(&ctx.Request.Header) // cors.go
 	if cors && bytes.Equal(ctx.Method(), []byte("OPTIONS")) && writePreflight(ctx, allowOrigin, creds) {
 		s.stats.countStatus(ctx.Response.StatusCode())
-		s.logAccess(ctx, start)
+		s.logAccess(ctx, start, "")
 		return
 	}
 	x := exchanges.Get().(*exchange)
 	x.reset()
+	x.timing.begin(rt.ServerTiming, start)
 	authed, err := s.serve(ctx, x, rt)
 	if err != nil {
 		writeError(ctx, toAPIError(err, authed))
 	}
+	h := &ctx.Response.Header
 	if cors && !bytes.Equal(ctx.Method(), []byte("OPTIONS")) {
-		addCORSHeaders(&ctx.Response.Header, allowOrigin, creds)
+		addCORSHeaders(h, allowOrigin, creds)
+	}
+	if rt.TraceHeader != "" {
+		if v := ctx.Request.Header.Peek(rt.TraceHeader); v != nil {
+			h.SetBytesV(rt.TraceHeader, v)
+		}
+	}
+	if x.timing.on {
+		x.timing.mark(stageResponse)
+		x.buf = x.timing.appendHeader(x.buf[:0])
+		h.SetBytesV("Server-Timing", x.buf)
+	}
+	var query string
+	if rt.LogQuery {
+		query = x.req.SQL // the plan's text: it outlives the exchange
 	}
 	exchanges.Put(x)
 	s.stats.countStatus(ctx.Response.StatusCode()) // metrics.go
-	s.logAccess(ctx, start)
+	s.logAccess(ctx, start, query)
 }
 
 // serve runs a request under one configuration, rt, loaded once by
@@ -106,6 +123,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 		}
 		return checkResult(x)
 	})
+	x.timing.mark(stageTransaction)
 	if err != nil {
 		return authed, err
 	}
@@ -128,6 +146,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		x.target = string(rq.target)
 	}
 	res, aerr := rt.Auth.Authenticate(ctx.Request.Header.Peek("Authorization"), time.Now())
+	x.timing.mark(stageJWT)
 	if aerr != nil {
 		return nil, false, aerr
 	}
@@ -145,6 +164,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		return nil, authed, err
 	}
 	x.byProfile = byProfile
+	if !planner.Plans(rq.action) {
+		x.timing.mark(stageParse) // OPTIONS and / answer from here
+	}
 	pr := &x.pr
 	*pr = planner.Request{Action: rq.action, Head: rq.head, Schema: schema, Target: x.target,
 		Query: &x.q, Prefer: pr.Prefer, MaxRows: rt.MaxRows, LegacyTargetNames: rt.LegacyTargetNames,
@@ -201,6 +223,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	rel, handlers := negotiationTarget(sc, pr, rq.rpc) // negotiate.go
 	x.media, acceptable = negotiateRead(x.accept, q, rel, handlers, rt.PlanEnabled)
 	pr.Media = planner.Media{Body: x.media.body, Handler: x.media.handler}
+	x.timing.mark(stageParse)
 	plan, err = s.plan(x, sc)
 	if err != nil {
 		return nil, authed, err
@@ -224,6 +247,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	if pr.Prefer.HasTimezone {
 		x.req.SetBytes([]byte("timezone"), pr.Prefer.Timezone)
 	}
+	if len(plan.FuncSettings) > 0 {
+		hoistSettings(&x.req, plan.FuncSettings, rt.HoistedTxSettings) // call.go
+	}
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = plan.SQL
 	if x.media.plan != nil {
@@ -240,6 +266,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		plan.BindExplain(&x.explain, pr)
 		x.req.ExplainParams = x.explain.Vals
 	}
+	x.timing.mark(stagePlan)
 	return plan, authed, nil
 }
 
@@ -250,6 +277,7 @@ func (s *Server) respondPlan(ctx *fasthttp.RequestCtx, x *exchange) error {
 		ctx.Response.SetBody(r.Body)
 		return nil
 	})
+	x.timing.mark(stageTransaction)
 	if err != nil {
 		return err
 	}

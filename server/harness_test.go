@@ -26,7 +26,7 @@ const testSecret = "reallyreallyreallyreallyverysafe"
 
 func TestMain(m *testing.M) {
 	pgtest.Main(m, sql.MustRead("demo.sql"), sql.MustRead("test_fixture.sql"), sql.MustRead("test_embed.sql"), sql.MustRead("test_write.sql"), sql.MustRead("test_call.sql"), sql.MustRead("test_openapi.sql"),
-		sql.MustRead("test_security.sql"))
+		sql.MustRead("test_security.sql"), sql.MustRead("test_auth.sql"))
 }
 
 // testServer is a pgrst server on a free port against the shared cluster.
@@ -40,7 +40,13 @@ type testServer struct {
 // with its schema cache loaded.
 func startServer(t testing.TB, edit func(*server.Options, *wire.Options)) *testServer {
 	t.Helper()
-	return newTestServer(t, edit, true)
+	return newTestServer(t, edit, true, zerolog.Nop())
+}
+
+// startServerLogging is startServer with the server's log.
+func startServerLogging(t testing.TB, edit func(*server.Options, *wire.Options), log zerolog.Logger) *testServer {
+	t.Helper()
+	return newTestServer(t, edit, true, log)
 }
 
 // startServerWithoutDatabase starts a server whose database cannot be
@@ -50,10 +56,10 @@ func startServerWithoutDatabase(t testing.TB, acquireTimeout time.Duration) *tes
 	return newTestServer(t, func(_ *server.Options, w *wire.Options) {
 		w.URI = "postgres://nobody@127.0.0.1:1/postgres?connect_timeout=1"
 		w.AcquireTimeout = acquireTimeout
-	}, false)
+	}, false, zerolog.Nop())
 }
 
-func newTestServer(t testing.TB, edit func(*server.Options, *wire.Options), loadSchema bool) *testServer {
+func newTestServer(t testing.TB, edit func(*server.Options, *wire.Options), loadSchema bool, log zerolog.Logger) *testServer {
 	t.Helper()
 	var writes atomic.Int64
 	wo := wire.Options{
@@ -85,7 +91,7 @@ func newTestServer(t testing.TB, edit func(*server.Options, *wire.Options), load
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(pool, so, zerolog.Nop())
+	srv := server.New(pool, so, log)
 	if loadSchema {
 		if _, err := srv.LoadSchema(context.Background()); err != nil {
 			t.Fatal(err)

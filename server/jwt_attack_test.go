@@ -200,11 +200,13 @@ func TestJWTAttacks(t *testing.T) {
 		good := signHS(secret, hs, role())
 		parts := strings.Split(good, ".")
 		expectError(t, s.get(t, who, bearer(parts[0]+"."+pad+"."+parts[2])...), 401, "PGRST301")
-		// 1 MB: past the header limit, refused before any parsing.
+		// 1 MB: past the header limit, refused before any parsing. The
+		// server answers and closes while the client still writes, so
+		// the client may see the reset before the answer.
 		big := parts[0] + "." + strings.Repeat("A", 1<<20) + "." + parts[2]
-		r := s.get(t, who, bearer(big)...)
-		if r.Status != 431 {
-			t.Fatalf("1 MB token: %d %s", r.Status, clip(r.Body))
+		status, body := rawRequest(t, s.URL, "GET "+who+" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+big+"\r\n\r\n")
+		if status != 0 || !strings.Contains(body, "reset") {
+			expectPGRSTError(t, "1 MB token", status, body, 431, "PGRST100")
 		}
 		// The server still answers.
 		ok(t, good)

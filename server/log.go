@@ -9,20 +9,25 @@ import (
 
 // logAccess writes one line per request at the levels PostgREST uses:
 // 5xx at error, 4xx at warn, the rest at info. The logger's level decides
-// which of them appear (the default, error, shows 5xx only).
-func (s *Server) logAccess(ctx *fasthttp.RequestCtx, start time.Time) {
+// which of them appear (the default, error, shows 5xx only). query, when
+// set (log-query), is the request's SQL, logged before it at the same
+// level.
+func (s *Server) logAccess(ctx *fasthttp.RequestCtx, start time.Time, query string) {
 	status := ctx.Response.StatusCode()
-	var ev *zerolog.Event
+	level := zerolog.InfoLevel
 	switch {
 	case status >= 500:
-		ev = s.log.Error()
+		level = zerolog.ErrorLevel
 	case status >= 400:
-		ev = s.log.Warn()
-	default:
-		ev = s.log.Info()
+		level = zerolog.WarnLevel
 	}
+	ev := s.log.WithLevel(level)
 	if ev == nil { // level disabled: nothing to format
 		return
+	}
+	if query != "" {
+		ev.Str("query", query).Msg("query")
+		ev = s.log.WithLevel(level)
 	}
 	ev.Bytes("method", ctx.Method()).
 		Bytes("uri", ctx.RequestURI()).

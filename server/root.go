@@ -142,11 +142,13 @@ func (s *Server) privileges(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig
 	x.req.SQL = privilegesSQL
 	x.args.Vals = append(x.args.Vals[:0], []byte(schema))
 	x.req.Params = x.args.Vals
+	x.timing.mark(stagePlan)
 	var out []byte
 	err := s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
 		out = append([]byte(nil), r.Body...)
 		return nil
 	})
+	x.timing.mark(stageTransaction)
 	return out, err
 }
 

@@ -30,6 +30,10 @@ type Options struct {
 	MaxRows    int64
 	// AppSettings are app.settings.* GUC names and values, set on every request.
 	AppSettings [][2]string
+	// HoistedTxSettings is db-hoisted-tx-settings: the settings of a
+	// called function's own (CREATE FUNCTION ... SET) that apply to the
+	// whole transaction.
+	HoistedTxSettings []string
 	// LegacyGUCs also sets request.jwt.claim.<c>, request.header.<h> and
 	// request.cookie.<c>.
 	LegacyGUCs bool
@@ -45,6 +49,14 @@ type Options struct {
 	// PlanEnabled is db-plan-enabled: Accept: application/vnd.pgrst.plan
 	// answers the statement's EXPLAIN.
 	PlanEnabled bool
+	// ServerTiming is server-timing-enabled: a Server-Timing header with
+	// the duration of each stage.
+	ServerTiming bool
+	// TraceHeader is server-trace-header: the request header of that
+	// name is echoed in the response.
+	TraceHeader string
+	// LogQuery is log-query: the SQL of each logged request is logged too.
+	LogQuery bool
 	// TxEnd is db-tx-end: commit (the default), rollback, or either with
 	// -allow-override (Prefer: tx=commit|rollback decides).
 	TxEnd string
@@ -71,7 +83,17 @@ type Options struct {
 	// address the description names when there is no proxy URI.
 	ServerHost string
 	ServerPort int
+	// MaxBodySize is server-max-body-size: the largest request body, in
+	// bytes (0: DefaultMaxBodySize). New reads it; a change needs a
+	// restart.
+	MaxBodySize int
 }
+
+// DefaultMaxBodySize is server-max-body-size's default, 100 MiB.
+const DefaultMaxBodySize = 100 << 20
+
+// readBufferSize bounds the request line and headers.
+const readBufferSize = 16 << 10
 
 // runConfig is Options with the parts derived once per configuration.
 type runConfig struct {
@@ -120,8 +142,14 @@ func (s *Server) PlanCacheStats() (hits, misses uint64) { return s.plans.Stats()
 func New(pool *wire.Pool, o Options, log zerolog.Logger) *Server {
 	s := &Server{pool: pool, log: log, plans: cache.NewBounded[cachedPlan](4096)}
 	s.SetOptions(o)
+	maxBody := o.MaxBodySize
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBodySize
+	}
 	s.http = &fasthttp.Server{
 		Handler:                      s.Handle,
+		ErrorHandler:                 readErrorHandler(maxBody),
+		MaxRequestBodySize:           maxBody,
 		Name:                         "pgrst/" + o.Version,
 		NoDefaultDate:                false,
 		NoDefaultContentType:         true,
@@ -129,7 +157,7 @@ func New(pool *wire.Pool, o Options, log zerolog.Logger) *Server {
 		ReadTimeout:                  60 * time.Second,
 		// Request line and headers must fit the read buffer: 16 KiB leaves
 		// room for long URLs and large JWTs (fasthttp's 4 KiB does not).
-		ReadBufferSize: 16 << 10,
+		ReadBufferSize: readBufferSize,
 		// A typical page (a few KiB of JSON) leaves in one write.
 		WriteBufferSize:               16 << 10,
 		IdleTimeout:                   120 * time.Second,

@@ -63,14 +63,14 @@ func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConf
 		// PostgreSQL only takes setting names made of identifiers, so
 		// names like user-agent have no legacy GUC.
 		ctx.Request.Header.VisitAll(func(k, v []byte) {
-			if bytes.EqualFold(k, []byte("Cookie")) || !isGUCNamePart(k) {
+			if bytes.EqualFold(k, []byte("Cookie")) || !sqltext.IsGUCNamePart(k) {
 				return
 			}
 			b = appendLower(append(b[:0], "request.header."...), k)
 			r.SetBytes(b, v)
 		})
 		ctx.Request.Header.VisitAllCookie(func(k, v []byte) {
-			if isGUCNamePart(k) {
+			if sqltext.IsGUCNamePart(k) {
 				b = append(append(b[:0], "request.cookie."...), k...)
 				r.SetBytes(b, v)
 			}
@@ -115,18 +115,4 @@ func quoteIdentList(dst []byte, first string, rest []string) string {
 		dst = sqltext.AppendIdent(dst, s)
 	}
 	return string(dst)
-}
-
-// isGUCNamePart reports whether s can be one dot-separated part of a
-// custom setting name: an identifier of letters, digits, _ and $.
-func isGUCNamePart(s []byte) bool {
-	if len(s) == 0 || s[0] >= '0' && s[0] <= '9' || s[0] == '$' {
-		return false
-	}
-	for _, c := range s {
-		if !(c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80) {
-			return false
-		}
-	}
-	return true
 }

@@ -60,3 +60,16 @@ func TestLargeRequestHeaders(t *testing.T) {
 	long := strings.Repeat("x", 9000)
 	expect(t, s.get(t, "/todos?select=id&id=eq.1", "X-Long", long), 200, `[{"id":1}]`)
 }
+
+// db-prepared-statements = false: the same requests, every statement
+// unnamed (what PgBouncer's transaction mode needs).
+func TestUnpreparedStatements(t *testing.T) {
+	s := startServer(t, func(_ *server.Options, w *wire.Options) { w.NoPreparedStatements = true })
+	for range 2 {
+		expect(t, s.get(t, "/films?id=lt.3&select=title,directors(last_name)&order=id"), 200,
+			`[{"title":"Duck Soup","directors":{"last_name":"McCarey"}},{"title":"A Night at the Opera","directors":{"last_name":"Wood"}}]`)
+		expect(t, s.get(t, "/rpc/add_them?a=2&b=3"), 200, `5`)
+	}
+	r := s.send(t, "POST", "/w_items?select=id", `{"id":971,"name":"unprepared"}`, with(jsonBody, "Prefer", "return=representation")...)
+	expect(t, r, 201, `[{"id":971}]`)
+}

@@ -237,6 +237,9 @@ func TestWriteDomainRepresentation(t *testing.T) {
 		`[{"id":1,"color":"#000100"},{"id":2,"color":"#01E240"}]`)
 	expect(t, s.send(t, "PATCH", "/w_colors?id=eq.1&select=color", `[{"color":"#0000FF"}]`, repr...), 200, `[{"color":"#0000FF"}]`)
 	expect(t, s.get(t, "/w_colors?select=id&color=in.(0000FF,01E240)&order=id"), 200, `[{"id":1},{"id":2}]`)
+	// Its default is the domain's value, not parsed from json.
+	expect(t, s.send(t, "POST", "/w_colors?columns=id,color", `{"id":3}`, with(repr, "Prefer", "missing=default")...), 201,
+		`[{"id":3,"color":"#0000FF"}]`)
 }
 
 // A representation reads only the columns it selects (with those its
@@ -258,6 +261,7 @@ func TestWriteReturnsSelectedColumns(t *testing.T) {
 	expect(t, s.send(t, "PATCH", "/w_items?id=eq.501&select=id,w_label", `{"qty":2}`, repr...), 200, `[{"id":501,"w_label":"w!"}]`)
 	expect(t, s.send(t, "PATCH", "/w_items?id=eq.501&select=id,w_label", `{}`, repr...), 200, `[]`)
 	expect(t, s.send(t, "POST", "/w_kv?select=w_label", `{"k":"lbl"}`, repr...), 201, `[{"w_label":"lbl?"}]`)
+	expect(t, s.send(t, "PATCH", "/w_kv?k=eq.lbl&select=*,w_label", `{"v":"z"}`, repr...), 200, `[{"k":"lbl","v":"z","w_label":"lbl?"}]`)
 	// Ordered by a column it does not select.
 	s.send(t, "POST", "/w_items", `{"id":502,"name":"v"}`, jsonBody...)
 	expect(t, s.send(t, "DELETE", "/w_items?id=in.(501,502)&select=id&order=name", "", repr...), 200, `[{"id":502},{"id":501}]`)
@@ -285,4 +289,19 @@ func TestSafeWrites(t *testing.T) {
 	s = startServer(t, nil)
 	r := s.send(t, "PATCH", "/w_nopk", `{"b":"all"}`, with(jsonBody, "Prefer", "count=exact")...)
 	expect(t, r, 204, "")
+}
+
+// Embedded filters shape a write's representation as they shape a read
+// (an !inner embed drops the rows it does not match); the rows written
+// are the ones the table's own filters select, as in PostgREST.
+func TestWriteEmbeddedFilters(t *testing.T) {
+	s := startServer(t, nil)
+	s.send(t, "POST", "/w_parents", `[{"id":21,"name":"a"},{"id":22,"name":"b"}]`, jsonBody...)
+	s.send(t, "POST", "/w_children", `[{"id":31,"parent_id":21,"name":"x"},{"id":32,"parent_id":22,"name":"y"}]`, jsonBody...)
+	repr := with(jsonBody, "Prefer", "return=representation")
+	expect(t, s.send(t, "PATCH", "/w_parents?id=in.(21,22)&select=id,w_children!inner(name)&w_children.name=eq.x&order=id",
+		`{"name":"c"}`, repr...), 200, `[{"id":21,"w_children":[{"name":"x"}]}]`)
+	expect(t, s.get(t, "/w_parents?id=in.(21,22)&select=name&order=id"), 200, `[{"name":"c"},{"name":"c"}]`)
+	expect(t, s.send(t, "PATCH", "/w_parents?id=in.(21,22)&select=id,w_children(name)&w_children.name=eq.y&order=id",
+		`{"name":"d"}`, repr...), 200, `[{"id":21,"w_children":[]},{"id":22,"w_children":[{"name":"y"}]}]`)
 }

@@ -166,7 +166,7 @@ rels_json as (
 ),
 procs as (
   select p.oid, n.nspname, p.proname, p.pronargs, p.pronargdefaults, p.prorettype,
-         p.proretset, p.provolatile, p.provariadic, p.proargmodes,
+         p.proretset, p.provolatile, p.provariadic, p.proargmodes, p.proconfig,
          p.proallargtypes, p.proargtypes, p.proargnames
   from pg_catalog.pg_proc p
   join exposed n on n.oid = p.pronamespace
@@ -220,7 +220,8 @@ funcs_json as (
     'ret_media', case when not p.proretset then mt.name end,
     'ret_binary', coalesce(mt.bin, false),
     'volatility', p.provolatile,
-    'variadic', p.provariadic <> 0
+    'variadic', p.provariadic <> 0,
+    'config', p.proconfig
   ) order by p.nspname, p.proname, p.oid) as functions
   from procs p
   left join proc_args pa on pa.oid = p.oid

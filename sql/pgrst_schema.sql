@@ -76,6 +76,7 @@ alter table pgrst.config add constraint config_key_known check (
     'openapi-version',
     'server-cors-allowed-origins',
     'server-host',
+    'server-max-body-size',
     'server-port',
     'server-reuseport',
     'server-timing-enabled',

@@ -102,3 +102,22 @@ create function api.raw_echo(x int, y int) returns int
 create function api.log_many(n int, note text) returns setof api.call_log
   language sql volatile as
   $$ insert into api.call_log (note) select note from generate_series(1, n) returning * $$;
+
+-- A function's own settings, hoisted to the transaction when listed in
+-- db-hoisted-tx-settings (TestCallHoistedSettings): the computed columns
+-- read them outside the function, where only hoisted ones are left.
+create table api.hoist_rows (id int primary key);
+insert into api.hoist_rows values (1);
+grant select on api.hoist_rows to web_anon;
+create function api.hoist_timeout(api.hoist_rows) returns text
+  language sql stable as $$ select current_setting('statement_timeout') $$;
+create function api.hoist_work_mem(api.hoist_rows) returns text
+  language sql stable as $$ select current_setting('work_mem') $$;
+create function api.hoisted() returns setof api.hoist_rows language sql stable
+  set statement_timeout = '4321ms' set work_mem = '1234kB'
+  as $$ select * from api.hoist_rows $$;
+create function api.hoist_isolation(api.hoist_rows) returns text
+  language sql stable as $$ select current_setting('transaction_isolation') $$;
+create function api.serial_rows() returns setof api.hoist_rows language sql stable
+  set default_transaction_isolation = 'serializable'
+  as $$ select * from api.hoist_rows $$;

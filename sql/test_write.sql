@@ -27,7 +27,7 @@ create table api.w_defaults (
 create view api.w_defaults_view as select * from api.w_defaults;
 alter view api.w_defaults_view alter column note set default 'by view';
 -- A domain written through its json representation (sql/test_fixture.sql).
-create table api.w_colors (id int primary key, color public.datarep_color);
+create table api.w_colors (id int primary key, color public.datarep_color default 255);
 
 -- SELECT granted on some columns only: a representation may read those.
 create table api.w_secrets (id int primary key, email text, password text);

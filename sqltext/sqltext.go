@@ -99,3 +99,19 @@ func appendQuoted(dst []byte, s string, q, esc byte) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, q)
 }
+
+// IsGUCNamePart reports whether s can be one dot-separated part of a
+// custom setting name (request.header.<s>): an identifier of letters,
+// digits, _ and $ that does not start with a digit or $.
+func IsGUCNamePart[T ~string | ~[]byte](s T) bool {
+	if len(s) == 0 || s[0] >= '0' && s[0] <= '9' || s[0] == '$' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80) {
+			return false
+		}
+	}
+	return true
+}

@@ -31,12 +31,18 @@ type Options struct {
 	// pgxpool's defaults.
 	MaxLifetime time.Duration
 	MaxIdleTime time.Duration
+	// NoPreparedStatements sends every statement unnamed, parsed anew
+	// each time (db-prepared-statements = false): for a pooler in
+	// transaction mode such as PgBouncer's, where a connection's named
+	// statements may be another client's.
+	NoPreparedStatements bool
 }
 
 // Pool is the connection pool requests run on.
 type Pool struct {
 	pool           *pgxpool.Pool
 	acquireTimeout time.Duration
+	unprepared     bool // Options.NoPreparedStatements
 
 	// Counters for metrics and readiness; updated with atomics only.
 	waiting  atomic.Int64  // requests waiting for a connection
@@ -65,6 +71,12 @@ func Open(o Options) (*Pool, error) {
 	// shape sends only Bind/Execute.
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
 	cfg.ConnConfig.StatementCacheCapacity = 1024
+	if o.NoPreparedStatements {
+		// pgx's own queries (the schema cache's) go unnamed too.
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeDescribeExec
+		cfg.ConnConfig.StatementCacheCapacity = 0
+		cfg.ConnConfig.DescriptionCacheCapacity = 0
+	}
 	if o.Dial != nil {
 		cfg.ConnConfig.DialFunc = o.Dial
 	}
@@ -79,7 +91,7 @@ func Open(o Options) (*Pool, error) {
 	if t <= 0 {
 		t = 10 * time.Second
 	}
-	pool := &Pool{acquireTimeout: t}
+	pool := &Pool{acquireTimeout: t, unprepared: o.NoPreparedStatements}
 	cfg.AfterConnect = func(context.Context, *pgx.Conn) error {
 		pool.down.Store(false)
 		if o.OnConnect != nil {

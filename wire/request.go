@@ -238,7 +238,7 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 			}
 			st.gen = gen
 		}
-		stale, err := run(ctx, c.Conn().PgConn(), st, r, settingsParams[:], fn)
+		stale, err := run(ctx, c.Conn().PgConn(), st, r, settingsParams[:], !p.unprepared, fn)
 		if stale && attempt == 0 {
 			st.gen = ^p.gen.Load() // forget before the retry
 			continue
@@ -256,22 +256,26 @@ func forgetStatements(ctx context.Context, conn *pgx.Conn, st *connState) error 
 
 // run sends the request's pipeline once. stale reports an error that a
 // fresh preparation of the same statements may not have: the caller may
-// retry.
-func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, fn func(*Result) error) (stale bool, err error) {
+// retry. Without prepare every statement is sent unnamed.
+func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, prepare bool, fn func(*Result) error) (stale bool, err error) {
 	var steps [8]step
 	n := 0
 	pl := pc.StartPipeline(ctx)
 	// BEGIN and the end of an explicit transaction are unnamed statements:
 	// their text is fixed, but preparing them gains nothing.
-	sendUnnamed := func(sql string) {
-		pl.SendQueryParams(sql, nil, nil, nil, nil)
+	sendUnnamed := func(sql string, params [][]byte) {
+		pl.SendQueryParams(sql, params, nil, nil, nil)
 		steps[n] = step{sql: sql, unnamed: true}
 		n++
 	}
 	if r.Tx.explicit() {
-		sendUnnamed(r.Tx.begin())
+		sendUnnamed(r.Tx.begin(), nil)
 	}
 	send := func(sql string, params [][]byte) {
+		if !prepare {
+			sendUnnamed(sql, params)
+			return
+		}
 		s := step{sql: sql}
 		s.name, s.prepare = st.stmts[sql], false
 		if s.name == "" {
@@ -295,16 +299,16 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 	send(r.SQL, r.Params)
 	mainStep := n - 1
 	if r.Check != "" {
-		sendUnnamed(r.Check)
+		sendUnnamed(r.Check, nil)
 	}
 	if r.Tx.explicit() {
 		if r.Tx.Rollback {
 			// Deferred constraints are checked as at a COMMIT, so a
 			// rolled back write fails as the committed one would.
-			sendUnnamed("SET CONSTRAINTS ALL IMMEDIATE")
-			sendUnnamed("ROLLBACK")
+			sendUnnamed("SET CONSTRAINTS ALL IMMEDIATE", nil)
+			sendUnnamed("ROLLBACK", nil)
 		} else {
-			sendUnnamed("COMMIT")
+			sendUnnamed("COMMIT", nil)
 		}
 	}
 	if err := pl.Sync(); err != nil {

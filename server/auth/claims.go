@@ -360,6 +360,11 @@ func legacyClaims(claims map[string]any, role string) [][2]string {
 	out := make([][2]string, 0, len(claims)+1)
 	hasRole := false
 	for _, k := range sortedKeys(claims) {
+		if !sqltext.IsGUCNamePart(k) {
+			// PostgreSQL refuses such a setting name ("http://x/y"):
+			// the claim is only in request.jwt.claims.
+			continue
+		}
 		v := roleText(claims[k])
 		if k == "role" {
 			v, hasRole = role, true
