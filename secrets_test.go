@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/url"
 	"os"
 	"os/exec"
@@ -109,18 +110,25 @@ func TestSecretsNeverLeak(t *testing.T) {
 		cmd := exec.Command(pgrstBinary(t))
 		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "PGRST_SERVER_PORT=" + freePort(t),
 			"PGRST_LOG_LEVEL=debug", "PGRST_SERVER_HOST=127.0.0.1"}, env...)
-		out := make(chan []byte, 1)
+		// Started here, waited for in a goroutine: cmd.Process is set
+		// before anything else reads it.
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
 		go func() {
-			b, _ := cmd.CombinedOutput()
-			out <- b
+			cmd.Wait()
+			close(exited)
 		}()
 		select {
-		case b := <-out:
-			startLog = append(startLog, b...)
+		case <-exited:
 		case <-time.After(2 * time.Second):
 			cmd.Process.Signal(syscall.SIGTERM)
-			startLog = append(startLog, <-out...)
+			<-exited
 		}
+		startLog = append(startLog, out.Bytes()...)
 	}
 
 	log := p.log.String()

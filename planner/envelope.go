@@ -71,6 +71,11 @@ const (
 	// rows: a media type handler (cache/media.go). A handler of a bytea
 	// domain arrives hex-encoded (Plan.HexBody).
 	BodyHandler
+	// BodyGeoJSON is a GeoJSON FeatureCollection of the rows, each a
+	// Feature by PostGIS's ST_AsGeoJSON (application/geo+json), as
+	// PostgREST's built-in handler builds it. Without PostGIS, or without
+	// a geometry column, PostgreSQL reports the error.
+	BodyGeoJSON
 )
 
 // DefaultSelect reports whether q selects the default "*" (no select, or
@@ -236,6 +241,9 @@ func (b *builder) body(q *Query, m *Media) (raw bool) {
 		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)), '[]')::text")
 	case BodyObject:
 		b.str("coalesce(json_agg(_pgrst_t)->0, 'null')")
+	case BodyGeoJSON:
+		b.str("json_build_object('type', 'FeatureCollection', 'features', " +
+			"coalesce(json_agg(ST_AsGeoJSON(_pgrst_t)::json), '[]'))")
 	case BodyObjectStripped:
 		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)->0)::text, 'null')")
 	case BodyCSV:

@@ -191,6 +191,7 @@ var (
 	mediaText           = readMedia{body: planner.BodyText, contentType: "text/plain; charset=utf-8"}
 	mediaXML            = readMedia{body: planner.BodyXML, contentType: "text/xml; charset=utf-8"}
 	mediaOctet          = readMedia{body: planner.BodyBinary, contentType: "application/octet-stream"}
+	mediaGeoJSON        = readMedia{body: planner.BodyGeoJSON, contentType: "application/geo+json; charset=utf-8"}
 )
 
 // negotiateRead picks the first acceptable media type a read of q can
@@ -234,6 +235,8 @@ func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation, hs *c
 			return mediaJSON, true
 		case media.CSV:
 			return mediaCSV, true
+		case media.GeoJSON:
+			return mediaGeoJSON, true
 		case media.Text:
 			if planner.SingleColumn(q) {
 				return mediaText, true
