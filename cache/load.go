@@ -66,6 +66,14 @@ type catalogDoc struct {
 	Computed   []computedDoc `json:"computed"`
 	Media      []mediaDoc    `json:"media"`
 	Reps       []repDoc      `json:"reps"`
+	RoleSets   []roleSetDoc  `json:"role_settings"`
+}
+
+// roleSetDoc is one setting of a role.
+type roleSetDoc struct {
+	Role  string `json:"role"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // repDoc is a domain representation: a cast and its function.
@@ -174,6 +182,12 @@ func (d *catalogDoc) build(exposed []string) (*Schema, error) {
 		return nil, &SchemaNotFoundError{Names: missing}
 	}
 
+	for _, rs := range d.RoleSets {
+		if s.RoleSettings == nil {
+			s.RoleSettings = make(map[string][]Setting)
+		}
+		s.RoleSettings[rs.Role] = append(s.RoleSettings[rs.Role], Setting{Name: rs.Name, Value: rs.Value})
+	}
 	s.Representations = make(map[RepKey]QName, len(d.Reps))
 	for _, rd := range d.Reps {
 		s.Representations[RepKey{rd.Source, rd.Target}] = QName{rd.Schema, rd.Name}

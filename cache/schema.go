@@ -37,6 +37,10 @@ type Schema struct {
 	// Relations carry the ones that apply to them (Column.ToJSON,
 	// Column.FromText and Column.FromJSON).
 	Representations map[RepKey]QName
+	// RoleSettings are the settings of the roles the authenticator may
+	// switch to (ALTER ROLE r SET name = value), by role, in order: a
+	// request of that role applies them.
+	RoleSettings map[string][]Setting
 	// anyHandlers are the anyelement handlers (media.go).
 	anyHandlers map[string]*MediaHandler
 	// PgVersion is server_version_num, e.g. 150018.

@@ -274,3 +274,18 @@ func TestCallHoistedSettings(t *testing.T) {
 	expect(t, s.get(t, "/rpc/hoisted?select=id,hoist_timeout"), 200, `[{"id":1,"hoist_timeout":"0"}]`)
 	expect(t, s.get(t, "/rpc/serial_rows?select=hoist_isolation"), 200, `[{"hoist_isolation":"serializable"}]`)
 }
+
+// The settings of the request's role (ALTER ROLE r SET) apply to its
+// requests, default_transaction_isolation as the isolation level, which
+// a called function's own overrides; settings a user may not change are
+// left out.
+func TestRoleSettings(t *testing.T) {
+	s := startServer(t, nil)
+	auth := []string{"Authorization", "Bearer " + token(t, map[string]any{"role": "timeout_user"})}
+	expect(t, s.get(t, "/hoist_rows?select=hoist_timeout,hoist_isolation", auth...), 200,
+		`[{"hoist_timeout":"2345ms","hoist_isolation":"repeatable read"}]`)
+	expect(t, s.get(t, "/rpc/serial_rows?select=hoist_isolation", auth...), 200, `[{"hoist_isolation":"serializable"}]`)
+	// Another role, its own.
+	expect(t, s.get(t, "/hoist_rows?select=hoist_timeout,hoist_isolation"), 200,
+		`[{"hoist_timeout":"0","hoist_isolation":"read committed"}]`)
+}

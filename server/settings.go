@@ -6,11 +6,13 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/sqltext"
+	"github.com/pgrst/pgrst/wire"
 )
 
 // fillSettings queues the transaction-local settings of a request in
-// PostgREST's order: search_path, role, claims, method, path, headers,
+// PostgREST's order: search_path, the role's own settings, role, claims, method, path, headers,
 // cookies, app settings; then the legacy per-name GUCs when enabled.
 // searchPath is the request's schema (Accept-Profile) and the extra ones.
 // Values go straight into the request's settings buffers (x.buf is
@@ -18,6 +20,9 @@ import (
 func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig, method []byte, searchPath string) {
 	r := &x.req
 	r.Set("search_path", searchPath)
+	if sc := s.schema.Load(); sc != nil && len(sc.RoleSettings) > 0 {
+		roleSettings(r, sc.RoleSettings[x.auth.Role])
+	}
 	r.Set("role", x.auth.Role)
 	r.SetBytes(nameJWTClaims, x.auth.Claims)
 	r.SetBytes(nameMethod, method)
@@ -77,6 +82,21 @@ func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConf
 		})
 	}
 	x.buf = b
+}
+
+// roleSettings applies the settings of the request's role (ALTER ROLE r
+// SET), as PostgREST: default_transaction_isolation is the transaction's
+// isolation level (a called function's own may override it), the others
+// transaction-local settings, set before the role so that one the
+// authenticator may set but the role may not still applies.
+func roleSettings(r *wire.Request, settings []cache.Setting) {
+	for _, s := range settings {
+		if s.Name == "default_transaction_isolation" {
+			r.Tx.Isolation = isolationLevel(s.Value)
+			continue
+		}
+		r.Set(s.Name, s.Value)
+	}
 }
 
 // Setting names passed as bytes (SetBytes takes both name and value so).

@@ -378,6 +378,23 @@ reps_json as (
     and ((st.typtype = 'd' and c.casttarget in ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.text'::pg_catalog.regtype))
       or (tt.typtype = 'd' and c.castsource in ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.text'::pg_catalog.regtype)))
     and pg_catalog.has_function_privilege(c.castfunc, 'execute')
+),
+-- Settings of the roles the loading role (the authenticator) is a direct
+-- member of (ALTER ROLE r SET k = v), which PostgREST applies to the
+-- requests of role r: those of user context. (PostgreSQL 15's GRANT SET ON
+-- PARAMETER is not considered.)
+role_settings_json as (
+  select json_agg(json_build_object('role', r.rolname, 'name', kv.k, 'value', kv.v)
+    order by r.rolname, c.ord) as role_settings
+  from pg_catalog.pg_auth_members m
+  join pg_catalog.pg_roles r on r.oid = m.roleid
+  cross join lateral pg_catalog.unnest(r.rolconfig) with ordinality as c(setting, ord)
+  cross join lateral (
+    select pg_catalog.substr(c.setting, 1, pg_catalog.strpos(c.setting, '=') - 1) as k,
+           pg_catalog.substr(c.setting, pg_catalog.strpos(c.setting, '=') + 1) as v
+  ) kv
+  join pg_catalog.pg_settings ps on ps.name = kv.k and ps.context = 'user'
+  where m.member = (select oid from pg_catalog.pg_roles where rolname = current_user)
 )
 select json_build_object(
   'version_num', pg_catalog.current_setting('server_version_num')::int,
@@ -390,6 +407,7 @@ select json_build_object(
   'views', coalesce((select views from views_json), '[]'),
   'computed', coalesce((select computed from computed_json), '[]'),
   'media', coalesce((select media from media_json), '[]'),
-  'reps', coalesce((select reps from reps_json), '[]')
+  'reps', coalesce((select reps from reps_json), '[]'),
+  'role_settings', coalesce((select role_settings from role_settings_json), '[]')
 )::text
 ) end

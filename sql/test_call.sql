@@ -121,3 +121,19 @@ create function api.hoist_isolation(api.hoist_rows) returns text
 create function api.serial_rows() returns setof api.hoist_rows language sql stable
   set default_transaction_isolation = 'serializable'
   as $$ select * from api.hoist_rows $$;
+
+-- A role with settings of its own (ALTER ROLE r SET), which its requests
+-- apply (TestRoleSettings); one a user may not set is left out.
+do $$
+begin
+  if not exists (select from pg_roles where rolname = 'timeout_user') then
+    create role timeout_user nologin;
+  end if;
+end
+$$;
+grant timeout_user to authenticator;
+grant usage on schema api to timeout_user;
+grant select on api.hoist_rows to timeout_user;
+alter role timeout_user set statement_timeout = '2345ms';
+alter role timeout_user set default_transaction_isolation = 'repeatable read';
+alter role timeout_user set log_min_duration_statement = '1s';
