@@ -10,6 +10,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +21,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgrst/pgrst/server"
+	"github.com/pgrst/pgrst/wire"
 	"github.com/pgrst/pgrst/wire/pgtest"
 )
 
@@ -431,7 +436,10 @@ func injectionPoints() []injectionPoint {
 // 5xx; and the canary is untouched at the end, so nothing a payload said
 // ran as SQL.
 func TestInjection(t *testing.T) {
-	s := startServer(t, nil)
+	// With the legacy settings too (db-use-legacy-gucs, on by default):
+	// header, cookie and claim names become parts of setting names.
+	logged := logStatements(t)
+	s := startServer(t, func(o *server.Options, _ *wire.Options) { o.LegacyGUCs = true })
 	points := injectionPoints()
 	type job struct {
 		point injectionPoint
@@ -489,6 +497,112 @@ func TestInjection(t *testing.T) {
 	}
 	t.Logf("%d requests: %d answered 2xx, %d refused with 4xx", sent.Load(), ok2xx.Load(), refused.Load())
 	checkCanary(t)
+	checkStatements(t, logged())
+}
+
+// logStatements has the database log every statement of the connections
+// the authenticator opens from now on; the function it returns reads
+// them from the log (one string per statement, as sent).
+func logStatements(t *testing.T) func() []string {
+	t.Helper()
+	c := pgtest.Shared()
+	ctx := context.Background()
+	if err := c.Exec(ctx, `alter role authenticator set log_statement = 'all'`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Exec(ctx, `alter role authenticator reset log_statement`) })
+	path := filepath.Join(c.Dir(), "postgres.log")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := st.Size()
+	return func() []string {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.NewSectionReader(f, from, 1<<40))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An entry starts with its time stamp; its continuation lines
+		// (a statement's further lines) do not.
+		var stmts []string
+		entries := logEntry.FindAllStringSubmatchIndex(string(b), -1)
+		for i, m := range entries {
+			end := len(b)
+			if i+1 < len(entries) {
+				end = entries[i+1][0]
+			}
+			if string(b[m[2]:m[3]]) != "LOG" {
+				continue // parameters, errors, the failed statement again
+			}
+			text := string(b[m[1]:end])
+			if sql, ok := strings.CutPrefix(text, "statement: "); ok {
+				stmts = append(stmts, strings.TrimSuffix(sql, "\n"))
+			} else if rest, ok := strings.CutPrefix(text, "execute "); ok {
+				if _, sql, ok := strings.Cut(rest, ": "); ok {
+					stmts = append(stmts, strings.TrimSuffix(sql, "\n"))
+				}
+			}
+		}
+		return stmts
+	}
+}
+
+// logEntry is the start of an entry of the log: time stamp, process id,
+// level.
+var logEntry = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[.\d]* UTC \[\d+\] ([A-Z]+):  `)
+
+// checkStatements fails the test when a statement the database ran has,
+// outside its quoted identifiers and literals, a statement separator or
+// the canary's name: text of a client's that escaped its quoting.
+func checkStatements(t *testing.T, stmts []string) {
+	t.Helper()
+	if len(stmts) < 1000 {
+		t.Fatalf("only %d statements in the database's log", len(stmts))
+	}
+	for _, sql := range stmts {
+		bare := unquoted(sql)
+		if strings.Contains(bare, ";") || strings.Contains(strings.ToLower(bare), "canary") {
+			t.Errorf("a statement the client wrote:\n%s", clip(sql))
+		}
+	}
+	t.Logf("%d statements in the database's log, none with a client's text outside quotes", len(stmts))
+}
+
+// unquoted is sql without its quoted identifiers, string literals
+// (standard or E” escapes) and comments.
+func unquoted(sql string) string {
+	var b strings.Builder
+	for i := 0; i < len(sql); i++ {
+		switch c := sql[i]; {
+		case c == '"' || c == '\'':
+			escapes := c == '\'' && i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e')
+			for i++; i < len(sql); i++ {
+				if escapes && sql[i] == '\\' {
+					i++
+					continue
+				}
+				if sql[i] == c {
+					if i+1 < len(sql) && sql[i+1] == c {
+						i++
+						continue
+					}
+					break
+				}
+			}
+		case c == '-' && strings.HasPrefix(sql[i:], "--"):
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // cleanError checks that body is PostgREST's error object: code, message,
@@ -542,5 +656,19 @@ func checkCanary(t *testing.T) {
 	// The table and its primary key's index.
 	if rows != 1 || notes != "untouched" || objects != 2 {
 		t.Fatalf("the canary changed: %d rows %q, %d objects in its schema", rows, notes, objects)
+	}
+}
+
+// unquoted keeps what a payload that escaped its quotes would leave.
+func TestUnquoted(t *testing.T) {
+	for in, want := range map[string]string{
+		`select "a;""b" from t where x = 'c;''d' -- e; canary`: `select  from t where x =  `,
+		`select E'\'; delete', 1; delete from canary`:          `select E, 1; delete from canary`,
+		`select 'a''; drop table canary; --'`:                  `select `,
+		`select "x"; drop table canary.sentinel`:               `select ; drop table canary.sentinel`,
+	} {
+		if got := unquoted(in); got != want {
+			t.Errorf("unquoted(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
