@@ -182,6 +182,18 @@ func (b *builder) qualified() {
 }
 
 func (b *builder) column(name string) {
+	if b.call != nil && name != "*" && b.rel.OID != 0 && b.rel.Column(name) == nil {
+		// A computed column over a call's rows, which are records: cast
+		// to the relation's row type, PostgreSQL finds the function (and
+		// chooses among overloads for several types).
+		b.str("(")
+		b.qualified()
+		b.str("::")
+		b.qname(cache.QName{Schema: b.rel.Schema, Name: b.rel.Name})
+		b.str(").")
+		b.ident(name)
+		return
+	}
 	b.qualified()
 	if name == "*" {
 		b.str(".*")

@@ -289,3 +289,13 @@ func TestRoleSettings(t *testing.T) {
 	expect(t, s.get(t, "/hoist_rows?select=hoist_timeout,hoist_isolation"), 200,
 		`[{"hoist_timeout":"0","hoist_isolation":"read committed"}]`)
 }
+
+// A computed column on a call's rows, though overloaded for another row
+// type, in select, filters and order.
+func TestCallComputedColumn(t *testing.T) {
+	s := startServer(t, nil)
+	expect(t, s.get(t, "/rpc/films_since?y=1950&select=id,call_label&call_label=like.*Window*"), 200,
+		`[{"id":4,"call_label":"film: Rear Window"}]`)
+	expect(t, s.get(t, "/rpc/film?id=4&select=call_label"), 200, `{"call_label":"film: Rear Window"}`)
+	expect(t, s.get(t, "/directors?select=call_label&id=eq.3"), 200, `[{"call_label":"director: Hitchcock"}]`)
+}

@@ -71,7 +71,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	allowOrigin, creds, cors := rt.cors.allow(&ctx.Request.Header) // cors.go
 	if cors && bytes.Equal(ctx.Method(), []byte("OPTIONS")) && writePreflight(ctx, allowOrigin, creds) {
 		s.stats.countStatus(ctx.Response.StatusCode())
-		s.logAccess(ctx, start, "")
+		s.logAccess(ctx, start, "", "")
 		return
 	}
 	x := exchanges.Get().(*exchange)
@@ -99,9 +99,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	if rt.LogQuery {
 		query = x.req.SQL // the plan's text: it outlives the exchange
 	}
+	role := x.auth.Role // a string of the token cache or the options: it outlives the exchange
 	exchanges.Put(x)
 	s.stats.countStatus(ctx.Response.StatusCode()) // metrics.go
-	s.logAccess(ctx, start, query)
+	s.logAccess(ctx, start, role, query)
 }
 
 // serve runs a request under one configuration, rt, loaded once by

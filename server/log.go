@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -9,10 +10,12 @@ import (
 
 // logAccess writes one line per request at the levels PostgREST uses:
 // 5xx at error, 4xx at warn, the rest at info. The logger's level decides
-// which of them appear (the default, error, shows 5xx only). query, when
-// set (log-query), is the request's SQL, logged before it at the same
-// level.
-func (s *Server) logAccess(ctx *fasthttp.RequestCtx, start time.Time, query string) {
+// which of them appear (the default, error, shows 5xx only). Its message
+// is PostgREST's access line (Apache's combined format, with the
+// request's role as the user); role is "" before authentication. query,
+// when set (log-query), is the request's SQL, logged before it at the
+// same level.
+func (s *Server) logAccess(ctx *fasthttp.RequestCtx, start time.Time, role, query string) {
 	status := ctx.Response.StatusCode()
 	level := zerolog.InfoLevel
 	switch {
@@ -29,11 +32,41 @@ func (s *Server) logAccess(ctx *fasthttp.RequestCtx, start time.Time, query stri
 		ev.Str("query", query).Msg("query")
 		ev = s.log.WithLevel(level)
 	}
+	remote := ctx.RemoteIP().String()
 	ev.Bytes("method", ctx.Method()).
 		Bytes("uri", ctx.RequestURI()).
 		Int("status", status).
 		Int("bytes", len(ctx.Response.Body())).
 		Dur("duration", time.Since(start)).
-		Str("remote", ctx.RemoteIP().String()).
-		Msg("request")
+		Str("remote", remote).
+		Msg(string(appendAccessLine(nil, ctx, start, remote, role)))
+}
+
+// appendAccessLine appends the combined log format line of the request:
+//
+//	127.0.0.1 - web_anon [06/Dec/2026:01:12:42 +0000] "GET /films HTTP/1.1" 200 96 "" "curl/8.5.0"
+func appendAccessLine(dst []byte, ctx *fasthttp.RequestCtx, start time.Time, remote, role string) []byte {
+	dst = append(dst, remote...)
+	dst = append(dst, " - "...)
+	if role == "" {
+		role = "-"
+	}
+	dst = append(dst, role...)
+	dst = append(dst, " ["...)
+	dst = start.AppendFormat(dst, "02/Jan/2006:15:04:05 -0700")
+	dst = append(dst, `] "`...)
+	dst = append(dst, ctx.Method()...)
+	dst = append(dst, ' ')
+	dst = append(dst, ctx.RequestURI()...)
+	dst = append(dst, ' ')
+	dst = append(dst, ctx.Request.Header.Protocol()...)
+	dst = append(dst, `" `...)
+	dst = strconv.AppendInt(dst, int64(ctx.Response.StatusCode()), 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, int64(len(ctx.Response.Body())), 10)
+	dst = append(dst, ` "`...)
+	dst = append(dst, ctx.Request.Header.Referer()...)
+	dst = append(dst, `" "`...)
+	dst = append(dst, ctx.Request.Header.UserAgent()...)
+	return append(dst, '"')
 }

@@ -87,6 +87,11 @@ func TestTraceHeaderAndLogQuery(t *testing.T) {
 	if !strings.Contains(out, `"query":"WITH pgrst_source AS (SELECT \"api\".\"films\".\"title\"`) {
 		t.Fatalf("query not logged: %s", out)
 	}
+	// The access line is PostgREST's (Apache's combined format).
+	access := regexp.MustCompile(`"message":"127\.0\.0\.1 - web_anon \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] \\"GET /films\?id=eq\.1&select=title HTTP/1\.1\\" 200 23 \\"\\" \\"Go-http-client/1\.1\\""`)
+	if !access.MatchString(out) {
+		t.Fatalf("no access line: %s", out)
+	}
 }
 
 type writerFunc func([]byte) (int, error)

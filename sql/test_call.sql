@@ -137,3 +137,9 @@ grant select on api.hoist_rows to timeout_user;
 alter role timeout_user set statement_timeout = '2345ms';
 alter role timeout_user set default_transaction_isolation = 'repeatable read';
 alter role timeout_user set log_min_duration_statement = '1s';
+
+-- A computed column overloaded for two row types (TestCallComputedColumn).
+create function api.call_label(api.films) returns text
+  language sql stable as $$ select 'film: ' || $1.title $$;
+create function api.call_label(api.directors) returns text
+  language sql stable as $$ select 'director: ' || $1.last_name $$;
