@@ -331,6 +331,10 @@ func (b *builder) isBytea(q *Query) bool {
 // The conditions, with the embeds' !inner and is.null ones, come from
 // countConditions (embed_sql.go).
 func (b *builder) countSource(q *Query) {
+	if q.Distinct != DistinctNone {
+		b.distinctCountSource(q) // distinct.go
+		return
+	}
 	b.str("SELECT 1 FROM ")
 	b.fromItem()
 	where := b.whereClause()
