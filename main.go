@@ -267,6 +267,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		Version:               control.Version,
 		LegacyTargetNames:     cfg.Bool("url-use-legacy-target-names"),
 		Aggregates:            cfg.Bool("db-aggregates-enabled"),
+		Distinct:              cfg.Bool("db-distinct-enabled"),
 		PlanEnabled:           cfg.Bool("db-plan-enabled"),
 		ServerTiming:          cfg.Bool("server-timing-enabled"),
 		TraceHeader:           cfg.Get("server-trace-header"),

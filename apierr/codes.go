@@ -210,6 +210,13 @@ func MaxAffectedSingle() *Error {
 		Message: "Function must return SETOF or TABLE when max-affected preference is used with handling=strict"}
 }
 
+// DistinctNotAllowed is PGRST129 (pgrst's own): the distinct parameter
+// while db-distinct-enabled is off.
+func DistinctNotAllowed() *Error {
+	return &Error{Status: 400, Code: "PGRST129", Message: "Use of distinct is not allowed",
+		Hint: "Set db-distinct-enabled to allow it"}
+}
+
 // InvalidPath is PGRST125.
 func InvalidPath() *Error {
 	return &Error{Status: 404, Code: "PGRST125", Message: "Invalid path specified in request URL"}

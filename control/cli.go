@@ -210,6 +210,11 @@ db-use-legacy-gucs = true
 ## extension would.
 db-safe-writes = false
 
+## pgrst's own: allow the distinct and distinct=on(col,...) query
+## parameters on reads (off by default: DISTINCT sorts or hashes every
+## row the filters select, costly on big tables).
+db-distinct-enabled = false
+
 ## ---- HTTP server ----------------------------------------------------
 
 ## Address to listen on: a host name or IP address, or

@@ -59,6 +59,8 @@ var options = []option{
 		def: "statement_timeout,plan_filter.statement_cost_limit,default_transaction_isolation"},
 	{name: "db-plan-enabled", kind: kindBool, def: "false"},
 	{name: "db-aggregates-enabled", kind: kindBool, def: "false"},
+	// pgrst's own: the distinct query parameter (off: it can be costly).
+	{name: "db-distinct-enabled", kind: kindBool, def: "false"},
 	// pgrst's own: PATCH and DELETE need a filter (as pg-safeupdate).
 	{name: "db-safe-writes", kind: kindBool, def: "false"},
 	{name: "server-host", def: "!4"},

@@ -305,16 +305,18 @@ func (b *builder) handlerBody(h *cache.MediaHandler) {
 }
 
 // functionValueBody appends the body of a call whose function returns
-// the media type domain of handler h: its value, in the type's own text
-// form (xml's drops a leading newline) or, for a bytea domain, as bytes;
-// empty for none.
+// the media type domain of handler h: its one value, in the type's own
+// text form (xml's drops a leading newline) or, for a bytea domain, as
+// bytes. Nothing else in the statement aggregates (a function returning
+// one value counts one row), so the value is the column itself, as in
+// PostgREST; no value, no body.
 func (b *builder) functionValueBody(h *cache.MediaHandler) {
 	if h.Binary {
 		b.env.HexBody = true
-		b.str("coalesce(encode(string_agg(_pgrst_t.pgrst_scalar::bytea, ''::bytea), 'hex'), '')")
+		b.str("encode(_pgrst_t.pgrst_scalar::bytea, 'hex')")
 		return
 	}
-	b.str("(pg_catalog.array_agg(_pgrst_t.pgrst_scalar))[1]")
+	b.str("_pgrst_t.pgrst_scalar")
 }
 
 // isBytea reports whether the single select field yields bytea.
@@ -329,6 +331,10 @@ func (b *builder) isBytea(q *Query) bool {
 // The conditions, with the embeds' !inner and is.null ones, come from
 // countConditions (embed_sql.go).
 func (b *builder) countSource(q *Query) {
+	if q.Distinct != DistinctNone {
+		b.distinctCountSource(q) // distinct.go
+		return
+	}
 	b.str("SELECT 1 FROM ")
 	b.fromItem()
 	where := b.whereClause()

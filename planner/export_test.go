@@ -12,6 +12,8 @@ type ReadOptions struct {
 	Body              Body
 	Handler           *cache.MediaHandler
 	LegacyTargetNames bool
+	// Distinct is db-distinct-enabled.
+	Distinct bool
 	// Call, when set, makes the request a call of the function target.
 	Call *Call
 }
@@ -19,7 +21,8 @@ type ReadOptions struct {
 func (o ReadOptions) request(q *Query, target string) *Request {
 	r := &Request{Action: ActionRead, Head: o.Head, Schema: o.Schema, Target: target, Query: q,
 		Prefer: Preferences{Count: o.Count}, Media: Media{Body: o.Body, Handler: o.Handler},
-		MaxRows: o.MaxRows, LegacyTargetNames: o.LegacyTargetNames}
+		MaxRows: o.MaxRows, LegacyTargetNames: o.LegacyTargetNames,
+		Distinct: o.Distinct}
 	if o.Call != nil {
 		r.Action, r.Call = ActionCall, *o.Call
 	}

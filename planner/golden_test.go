@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sq
 //	target films              (the relation, in schema test)
 //	query select=id&year=gt.1 (the query string)
 //	schema embed              (embedSchema; default testSchema)
-//	count exact | max-rows 10 | body csv | head | legacy
+//	count exact | max-rows 10 | body csv | head | legacy | distinct (db-distinct-enabled)
 //	action insert | keys a,b | return representation | resolution merge | missing default
 //	call get | call post      (a call of the function target, in callSchema)
 //	payload {"a":1}           (a call's JSON body; its keys are the arguments)
@@ -91,6 +91,8 @@ func renderPlan(t *testing.T, head string) string {
 			o.Head = true
 		case "legacy":
 			o.LegacyTargetNames = true
+		case "distinct":
+			o.Distinct = true
 		case "action":
 			action = map[string]Action{"insert": ActionInsert, "update": ActionUpdate, "upsert": ActionUpsert, "delete": ActionDelete}[v]
 		case "keys":

@@ -52,9 +52,9 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 	q.Params = splitQuery(rawQuery, q.Params)
 
 	var (
-		sel, cols, onConflict          *Param
-		seenSel, seenCols, seenOnConfl bool
-		nFilters                       int
+		sel, cols, onConflict, dist              *Param
+		seenSel, seenCols, seenOnConfl, seenDist bool
+		nFilters                                 int
 	)
 	for i := range q.Params {
 		p := &q.Params[i]
@@ -81,6 +81,12 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 				if p.HasValue {
 					onConflict = p
 				}
+			}
+			continue
+		case "distinct": // bare "distinct" counts too
+			if !seenDist {
+				seenDist = true
+				dist = p
 			}
 			continue
 		}
@@ -215,6 +221,11 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 		}
 		q.HasOnConflict = true
 	}
+	if dist != nil {
+		if err := q.parseDistinct(&st, dist.Value); err != nil {
+			return err
+		}
+	}
 	return q.parseRanges(&st, fast)
 }
 
@@ -246,6 +257,30 @@ func run(s *pstate, input, what, shown string, p func() res) error {
 	return s.failure(what, r.err)
 }
 
+// parseDistinct parses the distinct parameter's value: empty (or a bare
+// "distinct") for SELECT DISTINCT, on(col,...) for DISTINCT ON.
+func (q *Query) parseDistinct(st *lazyState, v string) error {
+	if v == "" {
+		q.Distinct = DistinctAll
+		return nil
+	}
+	inner, ok := strings.CutPrefix(v, "on(")
+	if ok {
+		inner, ok = strings.CutSuffix(inner, ")")
+	}
+	if ok {
+		s := st.get()
+		*s = pstate{in: inner}
+		cols, r := s.columns()
+		if ok = r.ok && s.pos == len(inner); ok {
+			q.Distinct, q.DistinctOn = DistinctOn, cols
+			return nil
+		}
+	}
+	return apierr.QueryParam("\"failed to parse distinct parameter ("+v+")\"",
+		"expected an empty value or on(column,...)")
+}
+
 type paramKindT uint8
 
 const (
@@ -260,7 +295,7 @@ const (
 // paramKind classifies a key by its last dot-separated word.
 func paramKind(key string) paramKindT {
 	switch key {
-	case "select", "columns", "on_conflict":
+	case "select", "columns", "on_conflict", "distinct":
 		return kindReserved
 	}
 	last := key[strings.LastIndexByte(key, '.')+1:]

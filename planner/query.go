@@ -31,6 +31,9 @@ type Query struct {
 	// OnConflict is the parsed on_conflict parameter.
 	OnConflict    []string
 	HasOnConflict bool
+	// Distinct is the distinct parameter; DistinctOn its on(...) columns.
+	Distinct   Distinct
+	DistinctOn []string
 
 	// Params are all decoded parameters in URL order, duplicates kept.
 	Params []Param
@@ -57,6 +60,15 @@ func (q *Query) HasRootFilter() bool {
 	}
 	return false
 }
+
+// Distinct is the form of the distinct parameter (db-distinct-enabled).
+type Distinct uint8
+
+const (
+	DistinctNone Distinct = iota
+	DistinctAll           // distinct: SELECT DISTINCT of the selected columns
+	DistinctOn            // distinct=on(a,b): SELECT DISTINCT ON (a, b)
+)
 
 // Param is one decoded key=value pair. HasValue is false for a bare "key".
 type Param struct {

@@ -53,6 +53,9 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 	if !Plans(r.Action) {
 		return nil, apierr.NotImplemented("the " + r.Action.String() + " action is not available yet")
 	}
+	if err := checkDistinct(r); err != nil { // distinct.go
+		return nil, err
+	}
 	if r.Action == ActionCall {
 		return newCall(r, s) // call.go
 	}
@@ -262,6 +265,7 @@ func (b *builder) selectRows(r *Request) {
 	root := b.tree
 	b.cur = root
 	b.str("SELECT ")
+	b.distinct(q)
 	group := b.selectList(q, q.Select, root)
 	b.str(" FROM ")
 	b.fromItem()
@@ -269,7 +273,11 @@ func (b *builder) selectRows(r *Request) {
 	where := b.whereClause()
 	b.nodeConditions(q, root, where)
 	b.groupBy(group)
-	b.orderBy(q, root)
+	if q.Distinct == DistinctOn {
+		b.distinctOrderBy(q, root)
+	} else {
+		b.orderBy(q, root)
+	}
 	if q.HasRange || r.MaxRows > 0 {
 		b.limitParams()
 	}

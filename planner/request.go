@@ -45,6 +45,8 @@ type Request struct {
 	// Aggregates allows aggregate functions in the select list
 	// (db-aggregates-enabled).
 	Aggregates bool
+	// Distinct allows the distinct parameter on reads (db-distinct-enabled).
+	Distinct bool
 	// Call is what a call (ActionCall) brings beyond its query (call.go).
 	Call Call
 }
@@ -93,6 +95,9 @@ func AppendKey(dst []byte, r *Request) []byte {
 	}
 	if r.Aggregates {
 		dst = append(dst, 'G')
+	}
+	if r.Distinct {
+		dst = append(dst, 'D')
 	}
 	if r.Action == ActionCall {
 		dst = appendCallKey(dst, r)

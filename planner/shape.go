@@ -49,6 +49,8 @@ func (q *Query) ShapeKey(dst []byte) []byte {
 	dst = appendKeyPath(dst, q.Columns)
 	dst = append(dst, keyBool(q.HasOnConflict))
 	dst = appendKeyPath(dst, q.OnConflict)
+	dst = append(dst, byte(q.Distinct))
+	dst = appendKeyPath(dst, q.DistinctOn)
 	// A call's argument names (their values are bound), in URL order: the
 	// plan binds each by its position.
 	dst = appendKeyCount(dst, len(q.CallArgs))

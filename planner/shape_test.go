@@ -60,6 +60,10 @@ var otherShape = [][2]string{
 	{"a.id=eq.1", "b.id=eq.1"},
 	{"columns=a", "columns=b"},
 	{"id=eq.1", "id=eq.1&id=eq.2"},
+	{"", "distinct"},
+	{"distinct", "distinct=on(id)"},
+	{"distinct=on(id)", "distinct=on(title)"},
+	{"distinct=on(id,title)", "distinct=on(title,id)"},
 }
 
 func TestShapeKeys(t *testing.T) {
@@ -96,11 +100,12 @@ func TestShapeKeys(t *testing.T) {
 	// Options are part of the read key.
 	q := mustParse(t, "id=eq.1")
 	keys := map[string]bool{}
-	for _, o := range []ReadOptions{{Schema: "test"}, {Schema: "other"}, {Schema: "test", Head: true}, {Schema: "test", MaxRows: 5}} {
+	for _, o := range []ReadOptions{{Schema: "test"}, {Schema: "other"}, {Schema: "test", Head: true}, {Schema: "test", MaxRows: 5},
+		{Schema: "test", Distinct: true}} {
 		keys[string(AppendReadKey(nil, q, "films", o))] = true
 	}
 	keys[string(AppendReadKey(nil, q, "projects", ReadOptions{Schema: "test"}))] = true
-	if len(keys) != 5 {
+	if len(keys) != 6 {
 		t.Errorf("read keys collide: %d", len(keys))
 	}
 }

@@ -171,7 +171,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	pr := &x.pr
 	*pr = planner.Request{Action: rq.action, Head: rq.head, Schema: schema, Target: x.target,
 		Query: &x.q, Prefer: pr.Prefer, MaxRows: rt.MaxRows, LegacyTargetNames: rt.LegacyTargetNames,
-		Aggregates: rt.Aggregates}
+		Aggregates: rt.Aggregates, Distinct: rt.Distinct}
 	switch {
 	case rq.action == planner.ActionOptions && rq.rpc:
 		return nil, authed, respondCallOptions(ctx, sc, schema, x.target) // call.go

@@ -46,6 +46,8 @@ type Options struct {
 	LegacyTargetNames bool
 	// Aggregates is db-aggregates-enabled.
 	Aggregates bool
+	// Distinct is db-distinct-enabled.
+	Distinct bool
 	// PlanEnabled is db-plan-enabled: Accept: application/vnd.pgrst.plan
 	// answers the statement's EXPLAIN.
 	PlanEnabled bool

@@ -41,6 +41,7 @@ alter table pgrst.config add constraint config_key_known check (
     'db-channel',
     'db-channel-enabled',
     'db-config',
+    'db-distinct-enabled',
     'db-extra-search-path',
     'db-hoisted-tx-settings',
     'db-max-rows',

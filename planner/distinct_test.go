@@ -1,0 +1,31 @@
+package planner
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestParseDistinct(t *testing.T) {
+	for _, c := range []struct {
+		query string
+		kind  Distinct
+		on    []string
+	}{
+		{"id=eq.1", DistinctNone, nil},
+		{"distinct", DistinctAll, nil},
+		{"distinct=", DistinctAll, nil},
+		{"distinct=on(a)", DistinctOn, []string{"a"}},
+		{`distinct=on(a,"b c")&distinct=on(x)`, DistinctOn, []string{"a", "b c"}}, // the first wins
+	} {
+		q := mustParse(t, c.query)
+		if q.Distinct != c.kind || !slices.Equal(q.DistinctOn, c.on) || len(q.Filters) != 0 && c.kind != DistinctNone {
+			t.Errorf("%s: got %v %q, want %v %q", c.query, q.Distinct, q.DistinctOn, c.kind, c.on)
+		}
+	}
+	for _, bad := range []string{"distinct=on", "distinct=on(", "distinct=on()", "distinct=on(a,)", "distinct=true", "distinct=on(a))"} {
+		_, err := ParseQuery(bad)
+		if e, ok := err.(*Error); !ok || e.Code != "PGRST100" || e.Status != 400 {
+			t.Errorf("%s: %v, want PGRST100", bad, err)
+		}
+	}
+}
