@@ -1,4 +1,4 @@
-# pgrst: make build | run | test | bench | bench-compare | bench-micro | fuzz | stress | fmt | clean
+# pgrst: make build | run | test | bench | bench-compare | bench-micro | fuzz | stress | explorer | test-browser | fmt | clean
 #
 # make run            builds bin/pgrst and serves a throwaway demo database
 #                     (sql/demo.sql in ./.pgrst-demo) on localhost:3000
@@ -15,7 +15,7 @@ GO     ?= go
 SERVER := bin/pgrst
 CONFIG ?=
 
-.PHONY: build run test vet bench bench-compare bench-micro fuzz stress fmt clean
+.PHONY: build run test vet bench bench-compare bench-micro fuzz stress explorer test-browser fmt clean
 
 build:
 	$(GO) build -o $(SERVER) .
@@ -27,7 +27,8 @@ else
 run:
 	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
 	echo "$(GO) build -o $(SERVER) ." && $(GO) build -o $(SERVER) . && \
-	echo "$(GO) run ./cmd/pgrst-demo -server $(SERVER)" && exec $(GO) run ./cmd/pgrst-demo -server $(SERVER)
+	echo "$(GO) run ./cmd/pgrst-demo -server $(SERVER) -explorer $(EXPLORER)" && \
+	exec $(GO) run ./cmd/pgrst-demo -server $(SERVER) -explorer $(EXPLORER)
 endif
 
 test:
@@ -96,9 +97,33 @@ STRESS_FUZZTIME ?= 10m
 stress:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(STRESS_FUZZTIME)
 
+# make explorer       fetches Swagger UI (the swagger-ui-dist npm package, with npm)
+#                     into .explorer/swagger-ui-dist: admin-server-explorer-dir for
+#                     the admin server's /explorer/; make run uses it when present
+# make test-browser   the API explorer in headless Chromium (server/
+#                     explorer_browser_test.go, build tag browser): the page lists
+#                     the demo's tables and "Try it out" returns rows. It needs npm
+#                     and Chromium (apt-get install chromium, done here as root when
+#                     missing), so it is not part of make test
+EXPLORER := .explorer/swagger-ui-dist
+explorer: $(EXPLORER)/swagger-ui-bundle.js
+$(EXPLORER)/swagger-ui-bundle.js:
+	@command -v npm >/dev/null 2>&1 || { echo "make explorer: needs npm (apt-get install npm)" >&2; exit 1; }
+	mkdir -p .explorer && cd .explorer && rm -rf package swagger-ui-dist && \
+	tgz="$$(npm pack --silent swagger-ui-dist@5)" && tar xzf "$$tgz" && rm -f "$$tgz" && mv package swagger-ui-dist
+
+test-browser: explorer
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	else echo "make test-browser: needs Chromium (apt-get install chromium)" >&2; exit 1; fi
+	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
+	echo "$(GO) test -tags browser -run TestExplorerInBrowser -count=1 -timeout 10m ./server/" && \
+	PGRST_EXPLORER_DIR="$(CURDIR)/$(EXPLORER)" $(GO) test -tags browser -run TestExplorerInBrowser -count=1 -timeout 10m ./server/
+
 fmt:
 	$(GO) fmt ./...
 
 clean:
-	rm -rf bin/ .pgrst-demo/ *.test *.out *.prof
+	rm -rf bin/ .pgrst-demo/ .explorer/ *.test *.out *.prof
 	$(GO) clean -testcache

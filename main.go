@@ -178,7 +178,8 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	var admin *server.Admin
 	if adminLn != nil {
 		admin = server.NewAdmin(srv, server.AdminOptions{Control: p.Stats,
-			Listening: cfg.Bool("db-channel-enabled")})
+			Listening: cfg.Bool("db-channel-enabled"), ExplorerDir: cfg.Get("admin-server-explorer-dir"),
+			APIPort: cfg.ServerPort, ProxyURI: cfg.Get("openapi-server-proxy-uri")})
 		go func() { served <- admin.Serve(adminLn) }()
 		log.Log().Str("address", adminLn.Addr().String()).Msg("admin server listening")
 	}

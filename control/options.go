@@ -79,6 +79,7 @@ var options = []option{
 	{name: "admin-server-port", kind: kindPort},
 	{name: "admin-server-unix-socket"},
 	{name: "admin-server-unix-socket-mode", kind: kindMode, def: "660"},
+	{name: "admin-server-explorer-dir"},
 	{name: "jwt-secret"},
 	{name: "jwt-secret-is-base64", kind: kindBool, def: "false"},
 	{name: "jwt-aud"},
@@ -109,7 +110,8 @@ var optionIndex = func() map[string]*option {
 }()
 
 // Known reports whether name (canonical) is an option pgrst accepts:
-// one of PostgREST v16.2's, pgrst's own (db-use-legacy-gucs, openapi-version), or an
+// one of PostgREST v16.2's, pgrst's own (db-use-legacy-gucs, openapi-version,
+// admin-server-explorer-dir), or an
 // app.settings.* name.
 func Known(name string) bool {
 	if strings.HasPrefix(name, appSettingsPrefix) {

@@ -33,6 +33,7 @@ var restartOnly = []string{
 	"admin-server-port",
 	"admin-server-unix-socket",
 	"admin-server-unix-socket-mode",
+	"admin-server-explorer-dir",
 }
 
 // What a reload is asked to do; several requests are merged.

@@ -21,19 +21,35 @@ type AdminOptions struct {
 	// Listening says a listener is expected (db-channel-enabled): while it
 	// is down, /ready checks the database itself.
 	Listening bool
+	// ExplorerDir is admin-server-explorer-dir: an unpacked swagger-ui-dist
+	// package; the admin server then serves Swagger UI at /explorer/,
+	// pointed at the API (on APIPort, or at ProxyURI: openapi-server-proxy-uri).
+	ExplorerDir string
+	APIPort     int
+	ProxyURI    string
 }
 
-// Admin is the admin server (admin-server-port): /live, /ready, /metrics
-// and /schema_cache. It is off unless admin-server-port is set.
+// Admin is the admin server (admin-server-port): /live, /ready, /metrics,
+// /schema_cache and the API explorer (/explorer/, explorer.go). It is off
+// unless admin-server-port is set.
 type Admin struct {
-	s    *Server
-	o    AdminOptions
-	http *fasthttp.Server
+	s        *Server
+	o        AdminOptions
+	http     *fasthttp.Server
+	explorer map[string]explorerFile // nil without ExplorerDir
 }
 
-// NewAdmin returns the admin server of s.
+// NewAdmin returns the admin server of s. An explorer directory it cannot
+// read is logged, and the admin server runs without the explorer.
 func NewAdmin(s *Server, o AdminOptions) *Admin {
 	a := &Admin{s: s, o: o}
+	if o.ExplorerDir != "" {
+		files, err := loadExplorer(o.ExplorerDir, o.APIPort, o.ProxyURI)
+		if err != nil {
+			s.log.Error().Err(err).Msg("API explorer disabled")
+		}
+		a.explorer = files
+	}
 	a.http = &fasthttp.Server{
 		Handler:      a.handle,
 		ErrorHandler: readErrorHandler(fasthttp.DefaultMaxRequestBodySize),
@@ -84,8 +100,16 @@ func (a *Admin) handle(ctx *fasthttp.RequestCtx) {
 		ctx.SetStatusCode(fasthttp.StatusOK)
 		ctx.Response.Header.SetContentType("application/json; charset=utf-8")
 		ctx.Response.SetBodyRaw(b)
-	default:
+	case "/explorer":
+		if a.explorer != nil {
+			ctx.Redirect("/explorer/", fasthttp.StatusMovedPermanently)
+			return
+		}
 		ctx.SetStatusCode(fasthttp.StatusNotFound)
+	default:
+		if !a.serveExplorer(ctx) {
+			ctx.SetStatusCode(fasthttp.StatusNotFound)
+		}
 	}
 }
 

@@ -91,6 +91,11 @@ func checkResult(x *exchange) error {
 	return nil
 }
 
+// warnAgent names the server in a Warning header as PostgREST does
+// ("PostgRESTv<version>"), with the version of PostgREST whose API pgrst
+// serves: clients written for PostgREST may match it.
+const warnAgent = "PostgRESTv16.2"
+
 // respond sets the status and headers of a request whose statement ran:
 // from the action and the result row, then response.headers and
 // response.status.
@@ -124,8 +129,7 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 		h.SetBytesV("Preference-Applied", x.buf)
 	}
 	if plan.Warning != "" {
-		// PostgREST's warn-agent is "PostgRESTv<version>"; ours names pgrst.
-		h.Set("Warning", "299 pgrstv"+rt.Version+` "`+plan.Warning+`"`)
+		h.Set("Warning", "299 "+warnAgent+` "`+plan.Warning+`"`)
 	}
 	// As PostgREST, on every response but errors.
 	h.Set("Vary", "Accept, Prefer, Range")

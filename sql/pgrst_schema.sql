@@ -31,6 +31,7 @@ comment on table pgrst.config is
 alter table pgrst.config drop constraint if exists config_key_known;
 alter table pgrst.config add constraint config_key_known check (
   key ~ '^app\.settings\..+' or key in (
+    'admin-server-explorer-dir',
     'admin-server-host',
     'admin-server-port',
     'admin-server-unix-socket',

@@ -33,6 +33,7 @@ func main() {
 func run() int {
 	server := flag.String("server", "bin/pgrst", "the pgrst binary to run")
 	dir := flag.String("dir", ".pgrst-demo", "directory of the demo's PostgreSQL cluster, recreated at each run")
+	explorer := flag.String("explorer", "", "an unpacked swagger-ui-dist package: the admin server (port + 1) serves it at /explorer/ when it is there")
 	flag.Parse()
 	port := "3000"
 	if p := os.Getenv("PORT"); p != "" {
@@ -94,6 +95,13 @@ func run() int {
 		"PGRST_JWT_SECRET="+demoSecret,
 		"PGRST_SERVER_PORT="+port,
 	)
+	explorerURL := ""
+	if _, err := os.Stat(filepath.Join(*explorer, "swagger-ui-bundle.js")); *explorer != "" && err == nil {
+		n, _ := strconv.Atoi(port)
+		admin := strconv.Itoa(n + 1)
+		cmd.Env = append(cmd.Env, "PGRST_ADMIN_SERVER_PORT="+admin, "PGRST_ADMIN_SERVER_EXPLORER_DIR="+*explorer)
+		explorerURL = "http://localhost:" + admin + "/explorer/"
+	}
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	// In its own process group, the server gets one stop signal, ours,
 	// rather than the terminal's Ctrl-C and then ours again.
@@ -106,7 +114,7 @@ func run() int {
 
 	ready, sig := waitListening(port, exited, sigs)
 	if ready {
-		printBanner(port, cluster, token)
+		printBanner(port, cluster, token, explorerURL)
 	}
 	if sig == nil {
 		select {
@@ -184,8 +192,11 @@ func waitListening(port string, exited <-chan struct{}, sigs <-chan os.Signal) (
 	return false, nil
 }
 
-func printBanner(port string, c *pgtest.Cluster, token string) {
+func printBanner(port string, c *pgtest.Cluster, token, explorerURL string) {
 	base := "localhost:" + port
+	if explorerURL != "" {
+		fmt.Printf("\nAPI explorer (Swagger UI): %s\n", explorerURL)
+	}
 	fmt.Printf(`
 pgrst demo: http://%[1]s  (Ctrl-C stops it and removes the database)
 
