@@ -62,7 +62,7 @@ func NewAdmin(s *Server, o AdminOptions) *Admin {
 }
 
 // Serve accepts connections on ln until Shutdown.
-func (a *Admin) Serve(ln net.Listener) error { return a.http.Serve(ln) }
+func (a *Admin) Serve(ln net.Listener) error { return a.http.Serve(lingerListener{ln}) }
 
 // Shutdown stops the admin server.
 func (a *Admin) Shutdown(ctx context.Context) error { return a.http.ShutdownWithContext(ctx) }

@@ -201,13 +201,11 @@ func TestJWTAttacks(t *testing.T) {
 		parts := strings.Split(good, ".")
 		expectError(t, s.get(t, who, bearer(parts[0]+"."+pad+"."+parts[2])...), 401, "PGRST301")
 		// 1 MB: past the header limit, refused before any parsing. The
-		// server answers and closes while the client still writes, so
-		// the client may see the reset before the answer.
+		// server answers while the client still writes; its lingering
+		// close lets the client read the answer (no reset).
 		big := parts[0] + "." + strings.Repeat("A", 1<<20) + "." + parts[2]
 		status, body := rawRequest(t, s.URL, "GET "+who+" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+big+"\r\n\r\n")
-		if status != 0 || !strings.Contains(body, "reset") {
-			expectPGRSTError(t, "1 MB token", status, body, 431, "PGRST100")
-		}
+		expectPGRSTError(t, "1 MB token", status, body, 431, "PGRST100")
 		// The server still answers.
 		ok(t, good)
 	})

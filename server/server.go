@@ -200,7 +200,7 @@ func (s *Server) SetSchema(sc *cache.Schema) {
 func (s *Server) Schema() *cache.Schema { return s.schema.Load() }
 
 // Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(lingerListener{ln}) }
 
 // Shutdown stops accepting, waits for in-flight requests up to ctx's
 // deadline, then returns.
