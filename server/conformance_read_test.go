@@ -58,7 +58,7 @@ func TestConfLegacyTargetNames(t *testing.T) {
 	legacy := startServer(t, func(o *server.Options, _ *wire.Options) { o.LegacyTargetNames = true })
 	r := legacy.get(t, path)
 	expect(t, r, 200, want)
-	expectHeader(t, r, "Warning", "299 pgrstvtest \"Embedded resource was referenced by relation name even though "+
+	expectHeader(t, r, "Warning", "299 PostgRESTv16.2 \"Embedded resource was referenced by relation name even though "+
 		"it has an alias. This is deprecated and will stop working in a future release. "+
 		"Update `conf_steps` to `s` in query string filters, orders or limits.\"")
 

@@ -58,6 +58,8 @@ func TestDistinct(t *testing.T) {
 	expectError(t, s.get(t, "/films?select=title,directors(last_name)&distinct"), 400, "PGRST127")
 	expectError(t, s.get(t, "/rpc/films_since?y=1959&distinct"), 400, "PGRST127")
 	expectError(t, s.do(t, "DELETE", "/films?id=eq.99&distinct"), 400, "PGRST127")
+	// What PostgreSQL refuses: an order by a column that is not selected.
+	expectError(t, s.get(t, "/films?select=title&distinct&order=year"), 400, "42P10")
 	if r := s.get(t, "/films?distinct=on(nope)"); r.Status != 400 {
 		t.Errorf("unknown distinct column: status %d, want 400; body %s", r.Status, r.Body)
 	}

@@ -31,10 +31,12 @@ type result struct {
 	// location and inserted are copies of a write's columns.
 	location []byte
 	inserted []byte
+	// etag is the quoted ETag of the body, when the exchange wants one.
+	etag []byte
 }
 
 func (r *result) reset() {
-	*r = result{gucHeaders: r.gucHeaders[:0], location: r.location[:0], inserted: r.inserted[:0]}
+	*r = result{gucHeaders: r.gucHeaders[:0], location: r.location[:0], inserted: r.inserted[:0], etag: r.etag[:0]}
 }
 
 // read takes the counts, the response GUCs and (unless head) the body of
@@ -89,6 +91,11 @@ func checkResult(x *exchange) error {
 	return nil
 }
 
+// warnAgent names the server in a Warning header as PostgREST does
+// ("PostgRESTv<version>"), with the version of PostgREST whose API pgrst
+// serves: clients written for PostgREST may match it.
+const warnAgent = "PostgRESTv16.2"
+
 // respond sets the status and headers of a request whose statement ran:
 // from the action and the result row, then response.headers and
 // response.status.
@@ -122,8 +129,7 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 		h.SetBytesV("Preference-Applied", x.buf)
 	}
 	if plan.Warning != "" {
-		// PostgREST's warn-agent is "PostgRESTv<version>"; ours names pgrst.
-		h.Set("Warning", "299 pgrstv"+rt.Version+` "`+plan.Warning+`"`)
+		h.Set("Warning", "299 "+warnAgent+` "`+plan.Warning+`"`)
 	}
 	// As PostgREST, on every response but errors.
 	h.Set("Vary", "Accept, Prefer, Range")
@@ -132,6 +138,9 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 	}
 	if res.gucStatus != 0 {
 		status = res.gucStatus
+	}
+	if x.etag && (status == 200 || status == 206) && !plan.Void {
+		status = applyETag(ctx, x, status) // etag.go
 	}
 	ctx.SetStatusCode(status)
 	return nil
