@@ -267,3 +267,35 @@ func TestRootOpenAPI31(t *testing.T) {
 	description(t, s, "Accept", "application/openapi+json;version=2.0")
 	expectError(t, s.get(t, "/", "Accept", "application/openapi+json;version=9"), 406, "PGRST107")
 }
+
+// Under follow-privileges a description costs one round trip (the role's
+// privileges), and the rendered document is reused: the same bytes for
+// requests that see the same; under ignore-privileges none at all.
+func TestRootRoundTripsAndReuse(t *testing.T) {
+	s := startServer(t, func(_ *server.Options, w *wire.Options) { w.PoolSize = 1 })
+	for i := 0; i < 3; i++ { // prepare the statement on the connection
+		s.get(t, "/")
+	}
+	before := s.writes.Load()
+	first := s.get(t, "/").Body
+	for i := 0; i < 4; i++ {
+		if b := s.get(t, "/").Body; b != first {
+			t.Fatal("the same role got another description")
+		}
+	}
+	if got := s.writes.Load() - before; got != 5 {
+		t.Errorf("5 descriptions made %d writes to the database, want 5", got)
+	}
+	tok := token(t, map[string]any{"role": "todo_user"})
+	if b := s.get(t, "/", "Authorization", "Bearer "+tok).Body; b == first {
+		t.Error("todo_user, who may read secrets, got the anonymous description")
+	}
+
+	s = startServer(t, func(o *server.Options, _ *wire.Options) { o.OpenAPIMode = "ignore-privileges" })
+	s.get(t, "/")
+	before = s.writes.Load()
+	s.get(t, "/")
+	if got := s.writes.Load() - before; got != 0 {
+		t.Errorf("an ignore-privileges description made %d writes to the database", got)
+	}
+}
