@@ -271,6 +271,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		Distinct:              cfg.Bool("db-distinct-enabled"),
 		PlanEnabled:           cfg.Bool("db-plan-enabled"),
 		ServerTiming:          cfg.Bool("server-timing-enabled"),
+		ETag:                  cfg.Bool("server-etag-enabled"),
 		TraceHeader:           cfg.Get("server-trace-header"),
 		LogQuery:              cfg.Bool("log-query"),
 		CORSAllowedOrigins:    cfg.Get("server-cors-allowed-origins"),

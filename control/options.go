@@ -71,6 +71,8 @@ var options = []option{
 	{name: "server-cors-allowed-origins"},
 	{name: "server-trace-header"},
 	{name: "server-timing-enabled", kind: kindBool, def: "false"},
+	// pgrst's own: ETag and If-None-Match on reads (off: PostgREST sends none).
+	{name: "server-etag-enabled", kind: kindBool, def: "false"},
 	// pgrst's own: the largest request body accepted, in bytes (100 MiB).
 	{name: "server-max-body-size", kind: kindPosInt, def: "104857600"},
 	{name: "admin-server-host"}, // defaults to server-host's value

@@ -19,6 +19,8 @@ import (
 
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/planner"
+	"github.com/pgrst/pgrst/server"
+	"github.com/pgrst/pgrst/wire"
 )
 
 // benchQuery is shaped like the bench harness's scenario 2: a select list,
@@ -113,7 +115,13 @@ func BenchmarkPlanCacheHit(b *testing.B) {
 
 // benchHandler runs the server's handler in-process on one request.
 func benchHandler(b *testing.B, uri string, headers ...string) {
-	s := startServer(b, nil)
+	benchHandlerWith(b, nil, 200, uri, headers...)
+}
+
+// benchHandlerWith is benchHandler with edited options, expecting status
+// want.
+func benchHandlerWith(b *testing.B, edit func(*server.Options, *wire.Options), want int, uri string, headers ...string) {
+	s := startServer(b, edit)
 	var req fasthttp.Request
 	req.SetRequestURI(uri)
 	req.Header.SetMethod("GET")
@@ -124,14 +132,14 @@ func benchHandler(b *testing.B, uri string, headers ...string) {
 	var ctx fasthttp.RequestCtx
 	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
 	s.srv.Handle(&ctx) // warm: plan cached, statements prepared
-	if ctx.Response.StatusCode() != 200 {
+	if ctx.Response.StatusCode() != want {
 		b.Fatalf("%s: HTTP %d %s", uri, ctx.Response.StatusCode(), ctx.Response.Body())
 	}
 	b.ReportAllocs()
 	for b.Loop() {
 		ctx.Response.Reset()
 		s.srv.Handle(&ctx)
-		if ctx.Response.StatusCode() != 200 {
+		if ctx.Response.StatusCode() != want {
 			b.Fatalf("HTTP %d %s", ctx.Response.StatusCode(), ctx.Response.Body())
 		}
 	}
@@ -152,6 +160,33 @@ func BenchmarkHandlerByKeyJWT(b *testing.B) {
 // BenchmarkHandlerFiltered is scenario 2's shape.
 func BenchmarkHandlerFiltered(b *testing.B) {
 	benchHandler(b, "/films?"+benchQuery)
+}
+
+func etagOn(o *server.Options, _ *wire.Options) { o.ETag = true }
+
+// BenchmarkHandlerByKeyETag and BenchmarkHandlerFilteredETag are the same
+// with server-etag-enabled; ...NotModified answers 304 to If-None-Match.
+func BenchmarkHandlerByKeyETag(b *testing.B) {
+	benchHandlerWith(b, etagOn, 200, "/films?id=eq.4")
+}
+
+func BenchmarkHandlerFilteredETag(b *testing.B) {
+	benchHandlerWith(b, etagOn, 200, "/films?"+benchQuery)
+}
+
+func BenchmarkHandlerFilteredNotModified(b *testing.B) {
+	benchHandlerWith(b, etagOn, 304, "/films?"+benchQuery, "If-None-Match", "*")
+}
+
+// BenchmarkETag hashes a 130 KB body (scenario 7's size) into its ETag.
+func BenchmarkETag(b *testing.B) {
+	body := bytes.Repeat([]byte(`{"id":12345,"customer_id":678,"status":"delivered","total":123.45,"ordered_at":"2023-01-02T03:04:05+00:00","shipping_address":"1 Market St"},`), 1000)
+	var tag []byte
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		tag = server.AppendETag(tag[:0], body)
+	}
 }
 
 // BenchmarkWriteResponse serialises a response as the server leaves it to

@@ -41,6 +41,8 @@ type exchange struct {
 	buf       []byte          // request.headers / request.cookies JSON, header values
 	timing    timing          // Server-Timing (timing.go)
 	order     []int           // Content-Location parameter order
+	head      bool            // HEAD: the body is not sent
+	etag      bool            // the response gets an ETag (etag.go)
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -61,6 +63,7 @@ func (x *exchange) reset() {
 	x.res.reset()
 	x.payload.Reset()
 	x.pr.Payload = planner.Payload{}
+	x.head, x.etag = false, false
 }
 
 // Handle is the whole request pipeline: route, authenticate, plan, run,
@@ -119,8 +122,11 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 		return authed, s.respondPlan(ctx, x)
 	}
 	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
-		if err := x.res.read(ctx, plan, r, x.pr.Head); err != nil {
+		if err := x.res.read(ctx, plan, r, x.head); err != nil {
 			return err
+		}
+		if x.etag {
+			x.res.etag = appendETag(x.res.etag[:0], r.Body)
 		}
 		return checkResult(x)
 	})
@@ -169,7 +175,11 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		x.timing.mark(stageParse) // OPTIONS and / answer from here
 	}
 	pr := &x.pr
-	*pr = planner.Request{Action: rq.action, Head: rq.head, Schema: schema, Target: x.target,
+	// A read's ETag hashes the body, so a HEAD wanting one has the body
+	// built too (and not sent); a function called with POST gets none.
+	x.head = rq.head
+	x.etag = rt.ETag && (rq.action == planner.ActionRead || rq.action == planner.ActionCall) && !rq.post
+	*pr = planner.Request{Action: rq.action, Head: rq.head && !x.etag, Schema: schema, Target: x.target,
 		Query: &x.q, Prefer: pr.Prefer, MaxRows: rt.MaxRows, LegacyTargetNames: rt.LegacyTargetNames,
 		Aggregates: rt.Aggregates, Distinct: rt.Distinct}
 	switch {

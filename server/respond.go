@@ -31,10 +31,12 @@ type result struct {
 	// location and inserted are copies of a write's columns.
 	location []byte
 	inserted []byte
+	// etag is the quoted ETag of the body, when the exchange wants one.
+	etag []byte
 }
 
 func (r *result) reset() {
-	*r = result{gucHeaders: r.gucHeaders[:0], location: r.location[:0], inserted: r.inserted[:0]}
+	*r = result{gucHeaders: r.gucHeaders[:0], location: r.location[:0], inserted: r.inserted[:0], etag: r.etag[:0]}
 }
 
 // read takes the counts, the response GUCs and (unless head) the body of
@@ -136,6 +138,9 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 	}
 	if res.gucStatus != 0 {
 		status = res.gucStatus
+	}
+	if x.etag && (status == 200 || status == 206) && !plan.Void {
+		status = applyETag(ctx, x, status) // etag.go
 	}
 	ctx.SetStatusCode(status)
 	return nil

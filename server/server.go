@@ -54,6 +54,9 @@ type Options struct {
 	// ServerTiming is server-timing-enabled: a Server-Timing header with
 	// the duration of each stage.
 	ServerTiming bool
+	// ETag is server-etag-enabled: GET and HEAD reads and calls get an
+	// ETag and honour If-None-Match (etag.go).
+	ETag bool
 	// TraceHeader is server-trace-header: the request header of that
 	// name is echoed in the response.
 	TraceHeader string

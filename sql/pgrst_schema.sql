@@ -76,6 +76,7 @@ alter table pgrst.config add constraint config_key_known check (
     'openapi-server-proxy-uri',
     'openapi-version',
     'server-cors-allowed-origins',
+    'server-etag-enabled',
     'server-host',
     'server-max-body-size',
     'server-port',

@@ -54,6 +54,12 @@ create function api.raise_bad_pgrst() returns void language plpgsql as $$
 begin
   raise sqlstate 'PGRST' using message = 'not json', detail = '{"status":400}';
 end $$;
+-- Its own ETag (response.headers), which conditional reads keep.
+create function api.tagged() returns text language plpgsql stable as $$
+begin
+  perform set_config('response.headers', '[{"ETag":"W/\"v7\""}]', true);
+  return 'versioned';
+end $$;
 create function api.teapot() returns text language plpgsql as $$
 begin
   perform set_config('response.status', '418', true);
