@@ -14,11 +14,12 @@ const boundedShards = 16
 // cheaper than LRU bookkeeping, and good enough for caches whose working set
 // fits (parsed plans, verified tokens).
 type Bounded[V any] struct {
-	seed     maphash.Seed
-	perShard int
-	shards   [boundedShards]boundedShard[V]
-	hits     atomic.Uint64
-	misses   atomic.Uint64
+	seed      maphash.Seed
+	perShard  int
+	shards    [boundedShards]boundedShard[V]
+	hits      atomic.Uint64
+	misses    atomic.Uint64
+	evictions atomic.Uint64
 }
 
 type boundedShard[V any] struct {
@@ -63,6 +64,7 @@ func (c *Bounded[V]) Put(key string, v V) {
 	s.mu.Lock()
 	if _, exists := s.m[key]; !exists && len(s.m) >= c.perShard {
 		drop := c.perShard/10 + 1
+		c.evictions.Add(uint64(min(drop, len(s.m))))
 		for k := range s.m {
 			delete(s.m, k)
 			drop--
@@ -96,6 +98,10 @@ func (c *Bounded[V]) Len() int {
 	}
 	return n
 }
+
+// Evictions returns the number of entries Put dropped to make room, since
+// creation.
+func (c *Bounded[V]) Evictions() uint64 { return c.evictions.Load() }
 
 // Stats returns the hit and miss counts since creation.
 func (c *Bounded[V]) Stats() (hits, misses uint64) {

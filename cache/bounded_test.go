@@ -13,6 +13,10 @@ func TestBoundedStaysBounded(t *testing.T) {
 	if n := c.Len(); n > 160 || n == 0 {
 		t.Fatalf("len %d, want 1..160", n)
 	}
+	// Every entry put is either still there or was evicted.
+	if n, e := c.Len(), c.Evictions(); uint64(n)+e != 10000 {
+		t.Fatalf("len %d + evictions %d != 10000 puts", n, e)
+	}
 	c.Put("x", 42)
 	if v, ok := c.Get("x"); !ok || v != 42 {
 		t.Fatalf("get x = %v %v", v, ok)

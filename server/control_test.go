@@ -118,6 +118,7 @@ func TestAdminServer(t *testing.T) {
 		`pgrst_db_pool_timeouts_total 0`,
 		`pgrst_jwt_cache_requests_total 1`,
 		`pgrst_jwt_cache_hits_total 0`,
+		`pgrst_jwt_cache_evictions_total 0`,
 		`pgrst_requests_total{class="2xx"} 3`,
 		`pgrst_requests_total{class="4xx"} 1`,
 		`pgrst_plan_cache_hits_total `, `pgrst_plan_cache_misses_total `,

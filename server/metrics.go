@@ -15,7 +15,7 @@ type serverStats struct {
 	byClass [6]atomic.Uint64
 	// JWT cache counters of the verifiers that configuration reloads
 	// replaced, so the totals survive a reload.
-	jwtHits, jwtMisses atomic.Uint64
+	jwtHits, jwtMisses, jwtEvictions atomic.Uint64
 }
 
 // countStatus counts one response.
@@ -33,6 +33,7 @@ func (st *serverStats) retire(v *auth.Verifier) {
 	h, m := v.CacheStats()
 	st.jwtHits.Add(h)
 	st.jwtMisses.Add(m)
+	st.jwtEvictions.Add(v.CacheEvictions())
 }
 
 // appendMetrics appends the Prometheus text exposition of the server's
@@ -83,15 +84,17 @@ func (s *Server) appendMetrics(b []byte, cs control.Stats) []byte {
 	b = counter(b, "pgrst_db_pool_timeouts_total", "The total number of pool connection timeouts")
 	b = sample(b, "pgrst_db_pool_timeouts_total", "", ps.Timeouts)
 
-	hits, misses := s.stats.jwtHits.Load(), s.stats.jwtMisses.Load()
+	hits, misses, evictions := s.stats.jwtHits.Load(), s.stats.jwtMisses.Load(), s.stats.jwtEvictions.Load()
 	if rt := s.opts.Load(); rt != nil && rt.Auth != nil {
 		h, m := rt.Auth.CacheStats()
-		hits, misses = hits+h, misses+m
+		hits, misses, evictions = hits+h, misses+m, evictions+rt.Auth.CacheEvictions()
 	}
 	b = counter(b, "pgrst_jwt_cache_requests_total", "The total number of JWT cache lookups")
 	b = sample(b, "pgrst_jwt_cache_requests_total", "", hits+misses)
 	b = counter(b, "pgrst_jwt_cache_hits_total", "The total number of JWT cache hits")
 	b = sample(b, "pgrst_jwt_cache_hits_total", "", hits)
+	b = counter(b, "pgrst_jwt_cache_evictions_total", "The total number of JWT cache evictions")
+	b = sample(b, "pgrst_jwt_cache_evictions_total", "", evictions)
 
 	b = counter(b, "pgrst_requests_total", "The total number of API responses by status class")
 	for c := 1; c <= 5; c++ {

@@ -36,10 +36,11 @@ type cachedDoc struct {
 	schema *cache.Schema
 }
 
-// newDocCache holds a configuration's rendered descriptions, by schema
-// and, under follow-privileges, by what the role may see: roles with the
-// same privileges share one.
-func newDocCache() *cache.Bounded[cachedDoc] { return cache.NewBounded[cachedDoc](256) }
+// newDocCache holds a configuration's rendered descriptions, by version,
+// schema and, under follow-privileges, by what the role may see: roles
+// with the same privileges share one. A description can weigh hundreds of
+// kilobytes, so few are kept.
+func newDocCache() *cache.Bounded[cachedDoc] { return cache.NewBounded[cachedDoc](32) }
 
 // openAPIOptions derives what the description shows of the configuration.
 func openAPIOptions(o *Options) openapi.Options {

@@ -235,6 +235,15 @@ func (e *entry) check(now time.Time) (Result, *Error) {
 // access is disabled).
 func (v *Verifier) AnonRole() string { return v.anonRole }
 
+// CacheEvictions returns the number of tokens the full cache dropped
+// (zero when the cache is disabled).
+func (v *Verifier) CacheEvictions() uint64 {
+	if v.cache == nil {
+		return 0
+	}
+	return v.cache.Evictions()
+}
+
 // CacheStats returns the token cache's hit and miss counts (zero when the
 // cache is disabled).
 func (v *Verifier) CacheStats() (hits, misses uint64) {

@@ -877,3 +877,18 @@ func FuzzRoleClaimKey(f *testing.F) {
 		}
 	})
 }
+
+// A full token cache drops tokens and counts them
+// (pgrst_jwt_cache_evictions_total).
+func TestCacheEvictions(t *testing.T) {
+	v := mustNew(t, Options{Secret: []byte(secret), CacheEntries: 16})
+	for i := range 100 {
+		wantRole(t, v, bearer(sign(t, jwa.HS256, []byte(secret), `{"role":"author","n":`+itoa(int64(i))+`}`, nil)), "author")
+	}
+	if e := v.CacheEvictions(); e == 0 || e > 100 {
+		t.Fatalf("evictions %d after 100 tokens in a cache of 16", e)
+	}
+	if e := mustNew(t, Options{Secret: []byte(secret)}).CacheEvictions(); e != 0 {
+		t.Fatalf("evictions %d without a cache", e)
+	}
+}
