@@ -8,7 +8,8 @@ import (
 
 // The distinct parameter (db-distinct-enabled): distinct reads
 // SELECT DISTINCT of the selected columns, distinct=on(a,b) reads
-// SELECT DISTINCT ON (a, b), one row per value of a and b.
+// SELECT DISTINCT ON (a, b), one row per value of a and b; an embedded
+// resource's (actors.distinct) applies inside its subquery.
 
 // checkDistinct refuses the distinct parameter where it is not served:
 // while db-distinct-enabled is off, on anything but a read of a table or
@@ -16,7 +17,7 @@ import (
 // equality; distinct=on(...) serves that case).
 func checkDistinct(r *Request) error {
 	q := r.Query
-	if q.Distinct == DistinctNone {
+	if q.Distinct == DistinctNone && len(q.EmbedDistinct) == 0 {
 		return nil
 	}
 	if !r.Distinct {
@@ -35,20 +36,54 @@ func checkDistinct(r *Request) error {
 	return nil
 }
 
-// distinct appends the DISTINCT [ON (...)] of a read's select list.
-func (b *builder) distinct(q *Query) {
-	switch q.Distinct {
+// checkDistinctNodes refuses an embed's distinct where it is not served:
+// on a spread (its columns join the parent's), and a plain distinct on an
+// embed that embeds others.
+func checkDistinctNodes(n *node, q *Query) error {
+	if n.distinct >= 0 {
+		if n.spread {
+			return apierr.NotImplemented("distinct on a spread embedded resource")
+		}
+		if q.EmbedDistinct[n.distinct].Kind == DistinctAll && len(n.children) > 0 {
+			return apierr.NotImplemented("distinct with embedded resources; use distinct=on(column,...)")
+		}
+	}
+	for _, c := range n.children {
+		if err := checkDistinctNodes(c, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nodeDistinct returns the distinct form of level n and its on columns:
+// the root's from the distinct parameter, an embed's from its own.
+func nodeDistinct(q *Query, n *node) (Distinct, []string) {
+	if n.distinct >= 0 {
+		d := &q.EmbedDistinct[n.distinct]
+		return d.Kind, d.On
+	}
+	if n.depth == 0 {
+		return q.Distinct, q.DistinctOn
+	}
+	return DistinctNone, nil
+}
+
+// distinct appends the DISTINCT [ON (...)] of level n's select list.
+func (b *builder) distinct(q *Query, n *node) {
+	kind, on := nodeDistinct(q, n)
+	switch kind {
 	case DistinctAll:
 		b.str("DISTINCT ")
 	case DistinctOn:
 		b.str("DISTINCT ON (")
-		b.distinctColumns(q)
+		b.distinctColumns(on)
 		b.str(") ")
 	}
 }
 
-func (b *builder) distinctColumns(q *Query) {
-	for i, c := range q.DistinctOn {
+func (b *builder) distinctColumns(on []string) {
+	for i, c := range on {
 		if i > 0 {
 			b.str(", ")
 		}
@@ -56,18 +91,27 @@ func (b *builder) distinctColumns(q *Query) {
 	}
 }
 
-// distinctOrderBy appends the ORDER BY of a DISTINCT ON read, which
+// levelOrderBy appends the ORDER BY of level n.
+func (b *builder) levelOrderBy(q *Query, n *node) {
+	if kind, on := nodeDistinct(q, n); kind == DistinctOn {
+		b.distinctOrderBy(q, n, on)
+	} else {
+		b.orderBy(q, n)
+	}
+}
+
+// distinctOrderBy appends the ORDER BY of a DISTINCT ON level, which
 // PostgreSQL wants to start with the DISTINCT ON columns: the leading
 // order terms that name distinct columns keep their place and direction,
 // the other distinct columns follow (ascending), then the remaining order
 // terms, which choose the row kept for each distinct value.
-func (b *builder) distinctOrderBy(q *Query, n *node) {
+func (b *builder) distinctOrderBy(q *Query, n *node, on []string) {
 	var terms []OrderTerm
 	if n.order >= 0 {
 		terms = q.Order[n.order].Terms
 	}
 	lead := 0
-	for lead < len(terms) && isDistinctTerm(&terms[lead], q.DistinctOn) {
+	for lead < len(terms) && isDistinctTerm(&terms[lead], on) {
 		lead++
 	}
 	b.str(" ORDER BY ")
@@ -82,7 +126,7 @@ func (b *builder) distinctOrderBy(q *Query, n *node) {
 		next()
 		b.orderTerm(&terms[i])
 	}
-	for _, c := range q.DistinctOn {
+	for _, c := range on {
 		if !slices.ContainsFunc(terms[:lead], func(t OrderTerm) bool { return t.Field.Name == c }) {
 			next()
 			b.column(c)
@@ -106,7 +150,7 @@ func (b *builder) distinctCountSource(q *Query) {
 	b.str("SELECT DISTINCT ")
 	var group []int
 	if q.Distinct == DistinctOn {
-		b.distinctColumns(q)
+		b.distinctColumns(q.DistinctOn)
 	} else {
 		prev := b.cur
 		b.cur = b.tree

@@ -49,11 +49,12 @@ type node struct {
 	logic    []int   // indexes into Query.Logic
 	order    int     // index into Query.Order, -1 for none
 	rng      int     // index into Query.Ranges, -1 for none
+	distinct int     // index into Query.EmbedDistinct, -1 for none
 }
 
 // rootNode is the tree of a query without embeds (or before resolution).
 func rootNode(rel *cache.Relation) *node {
-	return &node{rel: rel, relName: rel.Name, name: rel.Name, order: -1, rng: -1}
+	return &node{rel: rel, relName: rel.Name, name: rel.Name, order: -1, rng: -1, distinct: -1}
 }
 
 // addNodes adds a child node for each embed of items, recursively.
@@ -65,7 +66,7 @@ func (n *node) addNodes(items []SelectItem, depth int) {
 			n.noFields = false
 			continue
 		}
-		c := &node{relName: it.Relation, name: it.Relation, depth: depth, order: -1, rng: -1,
+		c := &node{relName: it.Relation, name: it.Relation, depth: depth, order: -1, rng: -1, distinct: -1,
 			hintText: it.Hint, spread: it.Kind == SelectSpread, inner: it.Join == JoinInner}
 		if it.Alias != "" && it.Kind == SelectEmbed {
 			c.name, c.alias = it.Alias, true
@@ -202,6 +203,15 @@ func planTree(r *Request, s *cache.Schema, rel *cache.Relation) (*node, error) {
 		n, _ := root.find(q.Ranges[i].Path, legacy)
 		n.rng = i
 	}
+	for i := range q.EmbedDistinct {
+		n, err := root.find(q.EmbedDistinct[i].Path, legacy)
+		if err != nil {
+			return nil, err
+		}
+		if n.distinct < 0 { // the first one for a path wins
+			n.distinct = i
+		}
+	}
 	if len(root.children) > 0 {
 		if s == nil {
 			return nil, errNoRelBetween(s, schema, rel.Name, root.children[0].relName, "")
@@ -211,6 +221,9 @@ func planTree(r *Request, s *cache.Schema, rel *cache.Relation) (*node, error) {
 		}
 	}
 	if err := checkNode(root, q); err != nil {
+		return nil, err
+	}
+	if err := checkDistinctNodes(root, q); err != nil { // distinct.go
 		return nil, err
 	}
 	if err := checkEmbedOps(root, q); err != nil {

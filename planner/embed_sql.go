@@ -30,6 +30,7 @@ func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
 	prevCur := b.cur
 	b.cur, b.rel, b.alias = n, n.rel, n.fromAlias
 	b.str("SELECT ")
+	b.distinct(q, n) // distinct.go
 	start := len(b.buf)
 	group := b.selectList(q, items, n)
 	if n.spread && !n.toOne {
@@ -42,7 +43,7 @@ func (b *builder) level(q *Query, items []SelectItem, n *node, maxRows int64) {
 	b.nodeConditions(q, n, where)
 	b.joinConditions(n, parentAlias, parentRel, where)
 	b.groupBy(group)
-	b.orderBy(q, n)
+	b.levelOrderBy(q, n)
 	if n.rng >= 0 || maxRows > 0 {
 		var r *RangeParam
 		if n.rng >= 0 {

@@ -222,9 +222,25 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 		q.HasOnConflict = true
 	}
 	if dist != nil {
-		if err := q.parseDistinct(&st, dist.Value); err != nil {
+		var err error
+		if q.Distinct, q.DistinctOn, err = parseDistinct(&st, dist.Value); err != nil {
 			return err
 		}
+	}
+	for i := range q.Params {
+		p := &q.Params[i]
+		if paramKind(p.Key) != kindDistinct {
+			continue
+		}
+		path, _, err := parseTreePath(&st, p.Key, fast)
+		if err != nil {
+			return err
+		}
+		d := DistinctParam{Path: path}
+		if d.Kind, d.On, err = parseDistinct(&st, p.Value); err != nil {
+			return err
+		}
+		q.EmbedDistinct = append(q.EmbedDistinct, d)
 	}
 	return q.parseRanges(&st, fast)
 }
@@ -259,10 +275,9 @@ func run(s *pstate, input, what, shown string, p func() res) error {
 
 // parseDistinct parses the distinct parameter's value: empty (or a bare
 // "distinct") for SELECT DISTINCT, on(col,...) for DISTINCT ON.
-func (q *Query) parseDistinct(st *lazyState, v string) error {
+func parseDistinct(st *lazyState, v string) (Distinct, []string, error) {
 	if v == "" {
-		q.Distinct = DistinctAll
-		return nil
+		return DistinctAll, nil, nil
 	}
 	inner, ok := strings.CutPrefix(v, "on(")
 	if ok {
@@ -272,12 +287,11 @@ func (q *Query) parseDistinct(st *lazyState, v string) error {
 		s := st.get()
 		*s = pstate{in: inner}
 		cols, r := s.columns()
-		if ok = r.ok && s.pos == len(inner); ok {
-			q.Distinct, q.DistinctOn = DistinctOn, cols
-			return nil
+		if r.ok && s.pos == len(inner) {
+			return DistinctOn, cols, nil
 		}
 	}
-	return apierr.QueryParam("\"failed to parse distinct parameter ("+v+")\"",
+	return 0, nil, apierr.QueryParam("\"failed to parse distinct parameter ("+v+")\"",
 		"expected an empty value or on(column,...)")
 }
 
@@ -290,6 +304,7 @@ const (
 	kindLimit
 	kindOffset
 	kindLogic
+	kindDistinct // an embed's distinct (the root's is reserved)
 )
 
 // paramKind classifies a key by its last dot-separated word.
@@ -308,6 +323,8 @@ func paramKind(key string) paramKindT {
 		return kindOffset
 	case "and", "or":
 		return kindLogic
+	case "distinct":
+		return kindDistinct
 	}
 	return kindFilter
 }

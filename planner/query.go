@@ -34,6 +34,9 @@ type Query struct {
 	// Distinct is the distinct parameter; DistinctOn its on(...) columns.
 	Distinct   Distinct
 	DistinctOn []string
+	// EmbedDistinct are the distinct parameters of embedded resources
+	// (actors.distinct=on(a)), in URL order.
+	EmbedDistinct []DistinctParam
 
 	// Params are all decoded parameters in URL order, duplicates kept.
 	Params []Param
@@ -69,6 +72,13 @@ const (
 	DistinctAll           // distinct: SELECT DISTINCT of the selected columns
 	DistinctOn            // distinct=on(a,b): SELECT DISTINCT ON (a, b)
 )
+
+// DistinctParam is one distinct parameter with its embed path.
+type DistinctParam struct {
+	Path []string
+	Kind Distinct
+	On   []string
+}
 
 // Param is one decoded key=value pair. HasValue is false for a bare "key".
 type Param struct {

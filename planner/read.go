@@ -265,7 +265,7 @@ func (b *builder) selectRows(r *Request) {
 	root := b.tree
 	b.cur = root
 	b.str("SELECT ")
-	b.distinct(q)
+	b.distinct(q, root)
 	group := b.selectList(q, q.Select, root)
 	b.str(" FROM ")
 	b.fromItem()
@@ -273,11 +273,7 @@ func (b *builder) selectRows(r *Request) {
 	where := b.whereClause()
 	b.nodeConditions(q, root, where)
 	b.groupBy(group)
-	if q.Distinct == DistinctOn {
-		b.distinctOrderBy(q, root)
-	} else {
-		b.orderBy(q, root)
-	}
+	b.levelOrderBy(q, root) // distinct.go
 	if q.HasRange || r.MaxRows > 0 {
 		b.limitParams()
 	}

@@ -51,6 +51,13 @@ func (q *Query) ShapeKey(dst []byte) []byte {
 	dst = appendKeyPath(dst, q.OnConflict)
 	dst = append(dst, byte(q.Distinct))
 	dst = appendKeyPath(dst, q.DistinctOn)
+	dst = appendKeyCount(dst, len(q.EmbedDistinct))
+	for i := range q.EmbedDistinct {
+		d := &q.EmbedDistinct[i]
+		dst = appendKeyPath(dst, d.Path)
+		dst = append(dst, byte(d.Kind))
+		dst = appendKeyPath(dst, d.On)
+	}
 	// A call's argument names (their values are bound), in URL order: the
 	// plan binds each by its position.
 	dst = appendKeyCount(dst, len(q.CallArgs))

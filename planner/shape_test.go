@@ -64,6 +64,9 @@ var otherShape = [][2]string{
 	{"distinct", "distinct=on(id)"},
 	{"distinct=on(id)", "distinct=on(title)"},
 	{"distinct=on(id,title)", "distinct=on(title,id)"},
+	{"", "a.distinct"},
+	{"a.distinct", "b.distinct"},
+	{"a.distinct", "a.distinct=on(id)"},
 }
 
 func TestShapeKeys(t *testing.T) {

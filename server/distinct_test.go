@@ -13,6 +13,7 @@ func TestDistinct(t *testing.T) {
 	off := startServer(t, nil)
 	expectError(t, off.get(t, "/films?distinct"), 400, "PGRST129")
 	expectError(t, off.get(t, "/films?select=year&distinct=on(year)"), 400, "PGRST129")
+	expectError(t, off.get(t, "/directors?select=films(title)&films.distinct"), 400, "PGRST129")
 
 	s := startServer(t, func(o *server.Options, _ *wire.Options) { o.Distinct = true })
 	for _, c := range []struct{ path, want string }{
@@ -35,6 +36,11 @@ func TestDistinct(t *testing.T) {
 		// DISTINCT ON with an embedded resource.
 		{"/films?select=year,directors(last_name)&distinct=on(director_id)&order=year&director_id=gt.3",
 			`[{"year":1964,"directors":{"last_name":"Kubrick"}},{"year":1950,"directors":{"last_name":"Kurosawa"}}]`},
+		// An embedded resource's own distinct applies inside it.
+		{"/directors?select=last_name,films(language)&films.distinct&id=in.(3,5)&order=id",
+			`[{"last_name":"Hitchcock","films":[{"language":"English"}]},{"last_name":"Kurosawa","films":[{"language":"Japanese"}]}]`},
+		{"/directors?select=id,films(title)&films.distinct=on(language)&films.order=year.desc&id=eq.3",
+			`[{"id":3,"films":[{"title":"North by Northwest"}]}]`},
 	} {
 		expect(t, s.get(t, c.path), 200, c.want)
 	}
@@ -57,6 +63,10 @@ func TestDistinct(t *testing.T) {
 	// Plain distinct with embeds, and distinct outside reads, are refused.
 	expectError(t, s.get(t, "/films?select=title,directors(last_name)&distinct"), 400, "PGRST127")
 	expectError(t, s.get(t, "/rpc/films_since?y=1959&distinct"), 400, "PGRST127")
+	expectError(t, s.get(t, "/directors?select=films(title,roles(character))&films.distinct"), 400, "PGRST127")
+	expectError(t, s.get(t, "/films?select=...directors(last_name)&directors.distinct"), 400, "PGRST127")
+	expectError(t, s.get(t, "/films?select=title&directors.distinct"), 400, "PGRST108")
+	expectError(t, s.get(t, "/directors?select=films(title)&films.distinct=on"), 400, "PGRST100")
 	expectError(t, s.do(t, "DELETE", "/films?id=eq.99&distinct"), 400, "PGRST127")
 	// What PostgreSQL refuses: an order by a column that is not selected.
 	expectError(t, s.get(t, "/films?select=title&distinct&order=year"), 400, "42P10")
