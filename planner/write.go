@@ -165,14 +165,7 @@ func (b *builder) insert(r *Request, cols []*cache.Column) {
 		return
 	}
 	b.str("DO UPDATE SET ")
-	for i, c := range cols {
-		if i > 0 {
-			b.str(", ")
-		}
-		b.ident(c.Name)
-		b.str(" = EXCLUDED.")
-		b.ident(c.Name)
-	}
+	b.setFrom(cols, "EXCLUDED.")
 	b.str(" WHERE pg_catalog.set_config('pgrst.inserted', (coalesce(nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int, 0) - 1)::text, true) <> '-1'")
 }
 
@@ -194,16 +187,23 @@ func (b *builder) update(r *Request, cols []*cache.Column) {
 	b.str("UPDATE ")
 	b.qualified()
 	b.str(" SET ")
+	b.setFrom(cols, "pgrst_body.")
+	b.bodySource(r, cols, true)
+	b.rootConditions(r.Query)
+}
+
+// setFrom appends the SET list "c = <from>c" of each column (from is a
+// row's name and its dot: EXCLUDED. or pgrst_body.).
+func (b *builder) setFrom(cols []*cache.Column, from string) {
 	for i, c := range cols {
 		if i > 0 {
 			b.str(", ")
 		}
 		b.ident(c.Name)
-		b.str(" = pgrst_body.")
+		b.str(" = ")
+		b.str(from)
 		b.ident(c.Name)
 	}
-	b.bodySource(r, cols, true)
-	b.rootConditions(r.Query)
 }
 
 // bodySource appends the FROM items that expand the body into rows of
