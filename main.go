@@ -269,6 +269,7 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		LegacyTargetNames:     cfg.Bool("url-use-legacy-target-names"),
 		Aggregates:            cfg.Bool("db-aggregates-enabled"),
 		Distinct:              cfg.Bool("db-distinct-enabled"),
+		MinimalErrors:         cfg.Get("client-error-verbosity") == "minimal",
 		PlanEnabled:           cfg.Bool("db-plan-enabled"),
 		ServerTiming:          cfg.Bool("server-timing-enabled"),
 		ETag:                  cfg.Bool("server-etag-enabled"),

@@ -124,19 +124,20 @@ func readErrorHandler(maxBody int) func(*fasthttp.RequestCtx, error) {
 		var ne net.Error
 		switch {
 		case errors.Is(err, fasthttp.ErrBodyTooLarge):
-			writeError(ctx, tooLarge)
+			writeError(ctx, tooLarge, false)
 		case errors.As(err, &small):
-			writeError(ctx, headersTooLarge)
+			writeError(ctx, headersTooLarge, false)
 		case errors.As(err, &ne) && ne.Timeout():
-			writeError(ctx, timeout)
+			writeError(ctx, timeout, false)
 		default:
-			writeError(ctx, apierr.RequestUnreadable(400, "Malformed HTTP request", err.Error()))
+			writeError(ctx, apierr.RequestUnreadable(400, "Malformed HTTP request", err.Error()), false)
 		}
 	}
 }
 
-// writeError writes e as the response.
-func writeError(ctx *fasthttp.RequestCtx, e *apierr.Error) {
+// writeError writes e as the response; minimal leaves out details and
+// hint (client-error-verbosity).
+func writeError(ctx *fasthttp.RequestCtx, e *apierr.Error, minimal bool) {
 	ctx.Response.ResetBody()
 	ctx.SetStatusCode(e.Status)
 	ctx.Response.Header.Del("Content-Range")
@@ -154,16 +155,21 @@ func writeError(ctx *fasthttp.RequestCtx, e *apierr.Error) {
 		ctx.Response.Header.SetStatusMessage([]byte(e.StatusText))
 	}
 	buf := make([]byte, 0, 128+len(e.Message)+len(e.Details)+len(e.DetailsJSON)+len(e.Hint))
-	ctx.Response.BodyWriter().Write(appendErrorBody(buf, e))
+	ctx.Response.BodyWriter().Write(appendErrorBody(buf, e, minimal))
 }
 
 // appendErrorBody appends e as PostgREST's error object,
-// {"code","details","hint","message"}, empty strings as null: the one
-// writer of error bodies (writeError, and the 416 of a read past its
-// rows).
-func appendErrorBody(buf []byte, e *apierr.Error) []byte {
+// {"code","details","hint","message"}, empty strings as null, or only
+// {"code","message"} when minimal: the one writer of error bodies
+// (writeError, and the 416 of a read past its rows).
+func appendErrorBody(buf []byte, e *apierr.Error, minimal bool) []byte {
 	buf = append(buf, `{"code":`...)
 	buf = appendJSONStringOrNull(buf, e.Code)
+	if minimal {
+		buf = append(buf, `,"message":`...)
+		buf = appendJSONStringOrNull(buf, e.Message)
+		return append(buf, '}')
+	}
 	buf = append(buf, `,"details":`...)
 	if e.DetailsJSON != "" {
 		buf = append(buf, e.DetailsJSON...)

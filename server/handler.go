@@ -82,7 +82,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	x.timing.begin(rt.ServerTiming, start)
 	authed, err := s.serve(ctx, x, rt)
 	if err != nil {
-		writeError(ctx, toAPIError(err, authed))
+		writeError(ctx, toAPIError(err, authed), rt.MinimalErrors)
 	}
 	h := &ctx.Response.Header
 	if cors && !bytes.Equal(ctx.Method(), []byte("OPTIONS")) {

@@ -107,7 +107,7 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 		pr.Prefer.Resolution = planner.ResolutionUnset
 	}
 	if pr.Action == planner.ActionRead || pr.Action == planner.ActionCall {
-		status = readHeaders(ctx, x)
+		status = readHeaders(ctx, x, rt.MinimalErrors)
 	} else {
 		var err error
 		if status, err = writeHeaders(ctx, x); err != nil {
@@ -158,7 +158,7 @@ func singular(b planner.Body) bool { return b == planner.BodyObject || b == plan
 // (a read's only) and Content-Type and returns its status: 200, 206 for a
 // partial page, 416 (with PGRST103 as the body) for an offset past the
 // total.
-func readHeaders(ctx *fasthttp.RequestCtx, x *exchange) int {
+func readHeaders(ctx *fasthttp.RequestCtx, x *exchange, minimalErrors bool) int {
 	res, q, h := &x.res, &x.q, &ctx.Response.Header
 	status := rangeStatus(q.Offset, res.pageTotal, res.total, res.hasTotal)
 	x.buf = appendContentRange(x.buf[:0], q.Offset, res.pageTotal, res.total, res.hasTotal)
@@ -170,7 +170,7 @@ func readHeaders(ctx *fasthttp.RequestCtx, x *exchange) int {
 	ct := x.media.contentType
 	if status == 416 {
 		ctx.Response.ResetBody()
-		ctx.Response.SetBody(appendErrorBody(nil, apierr.OffsetBeyondTotal(q.Offset, res.total)))
+		ctx.Response.SetBody(appendErrorBody(nil, apierr.OffsetBeyondTotal(q.Offset, res.total), minimalErrors))
 		ct = "application/json; charset=utf-8"
 	}
 	h.Set("Content-Type", ct)

@@ -48,6 +48,9 @@ type Options struct {
 	Aggregates bool
 	// Distinct is db-distinct-enabled.
 	Distinct bool
+	// MinimalErrors is client-error-verbosity = minimal: error bodies
+	// carry only code and message.
+	MinimalErrors bool
 	// PlanEnabled is db-plan-enabled: Accept: application/vnd.pgrst.plan
 	// answers the statement's EXPLAIN.
 	PlanEnabled bool
