@@ -163,11 +163,7 @@ func (b *builder) embedColumns(items []SelectItem, n, c *node, col func(grouped 
 		b.str("row_to_json(")
 		b.ident(c.aggAlias)
 		b.str(".*)")
-		if jsonb {
-			b.str("::jsonb")
-		}
-		b.str(" AS ")
-		b.ident(c.name)
+		b.embedAlias(jsonb, c.name)
 	default:
 		col(true)
 		b.str("COALESCE(")
@@ -175,12 +171,18 @@ func (b *builder) embedColumns(items []SelectItem, n, c *node, col func(grouped 
 		b.str(".")
 		b.ident(c.aggAlias)
 		b.str(", '[]')")
-		if jsonb {
-			b.str("::jsonb")
-		}
-		b.str(" AS ")
-		b.ident(c.name)
+		b.embedAlias(jsonb, c.name)
 	}
+}
+
+// embedAlias ends an embed's value in the select list: the cast to jsonb
+// when some level groups (json cannot be grouped), then its name.
+func (b *builder) embedAlias(jsonb bool, name string) {
+	if jsonb {
+		b.str("::jsonb")
+	}
+	b.str(" AS ")
+	b.ident(name)
 }
 
 // spreadCol is an output column of a spread embed: its name and the
