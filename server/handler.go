@@ -254,7 +254,7 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		x.req.Tx.Rollback = pr.Prefer.Tx == planner.TxRollback || rt.txRollback && pr.Prefer.Tx != planner.TxCommit
 		x.req.Check = writeCheck(pr)
 	}
-	s.fillSettings(ctx, x, rt, ctx.Method(), rt.searchPathFor(schema))
+	fillSettings(ctx, x, rt, sc, schema)
 	if pr.Prefer.HasTimezone {
 		x.req.SetBytes([]byte("timezone"), pr.Prefer.Timezone)
 	}

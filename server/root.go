@@ -78,7 +78,7 @@ func (s *Server) serveRoot(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig,
 	var privileges []byte
 	if rt.OpenAPIMode != openAPIIgnorePrivileges {
 		var err error
-		if privileges, err = s.privileges(ctx, x, rt, schema); err != nil {
+		if privileges, err = s.privileges(ctx, x, rt, sc, schema); err != nil {
 			return err
 		}
 		key += "\x00" + string(privileges)
@@ -136,9 +136,9 @@ func negotiateRoot(list []accepted, default31 bool) (v31, ok bool) {
 // privileges asks the database, as the request's role and with its
 // settings (one round trip), which relations and functions of schema the
 // role may use; the answer is a JSON object of oid lists.
-func (s *Server) privileges(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig, schema string) ([]byte, error) {
+func (s *Server) privileges(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig, sc *cache.Schema, schema string) ([]byte, error) {
 	x.req.Tx = wire.Tx{ReadOnly: true}
-	s.fillSettings(ctx, x, rt, ctx.Method(), rt.searchPathFor(schema))
+	fillSettings(ctx, x, rt, sc, schema)
 	x.req.PreRequest = rt.preRequestSQL
 	x.req.SQL = privilegesSQL
 	x.args.Vals = append(x.args.Vals[:0], []byte(schema))

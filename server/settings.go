@@ -14,18 +14,20 @@ import (
 // fillSettings queues the transaction-local settings of a request in
 // PostgREST's order: search_path, the role's own settings, role, claims, method, path, headers,
 // cookies, app settings; then the legacy per-name GUCs when enabled.
-// searchPath is the request's schema (Accept-Profile) and the extra ones.
-// Values go straight into the request's settings buffers (x.buf is
-// scratch for the JSON documents and the legacy names): no allocation.
-func (s *Server) fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig, method []byte, searchPath string) {
+// The search_path is the request's schema (Accept-Profile) and the extra
+// ones; the role's settings come from sc, the schema cache the request
+// was planned with. Values go straight into the request's settings
+// buffers (x.buf is scratch for the JSON documents and the legacy names):
+// no allocation.
+func fillSettings(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig, sc *cache.Schema, schema string) {
 	r := &x.req
-	r.Set("search_path", searchPath)
-	if sc := s.schema.Load(); sc != nil && len(sc.RoleSettings) > 0 {
+	r.Set("search_path", rt.searchPathFor(schema))
+	if len(sc.RoleSettings) > 0 {
 		roleSettings(r, sc.RoleSettings[x.auth.Role])
 	}
 	r.Set("role", x.auth.Role)
 	r.SetBytes(nameJWTClaims, x.auth.Claims)
-	r.SetBytes(nameMethod, method)
+	r.SetBytes(nameMethod, ctx.Method())
 	r.SetBytes(namePath, ctx.Path())
 
 	// request.headers: lower-case names, cookies excluded.
