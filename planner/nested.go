@@ -121,6 +121,12 @@ func (lv *nestLevel) resolve(embeds []ColumnEmbed, s *cache.Schema, schema strin
 			return apierr.NotImplemented("a nested insert follows a foreign key; '" + e.Relation +
 				"' of '" + lv.rel.Name + "' is a computed or many-to-many relationship")
 		}
+		for _, sib := range lv.children {
+			if sib.r == rel {
+				return apierr.QueryParam("Invalid columns parameter", "the relationship of '"+e.Relation+"' and '"+
+					sib.key+"' is embedded twice in the columns of '"+lv.rel.Name+"'")
+			}
+		}
 		target := s.Relations[rel.Foreign]
 		if target == nil {
 			return errNoRelBetween(s, schema, lv.rel.Name, e.Relation, e.Hint)

@@ -68,6 +68,7 @@ func TestNestedInsertRelationships(t *testing.T) {
 	expect(t, s.send(t, "POST", "/n_projects?columns=name,reviewer_id(name)&select=name,reviewer:n_people!reviewer_id(name)",
 		`{"name":"h2","reviewer_id":{"name":"bo"}}`, repr...), 201, `[{"name":"h2","reviewer":{"name":"bo"}}]`)
 	expectError(t, s.send(t, "POST", "/n_projects?columns=name,client_id,n_clients(name)", `{"name":"x"}`, jsonBody...), 400, "PGRST100")
+	expectError(t, s.send(t, "POST", "/n_projects?columns=name,lead_id(name),n_people!lead_id(name)", `{"name":"x"}`, jsonBody...), 400, "PGRST100")
 	expectError(t, s.send(t, "POST", "/n_projects?columns=name,n_tasks(title,project_id)", `{"name":"x"}`, jsonBody...), 400, "PGRST100")
 	expectError(t, s.send(t, "POST", "/n_projects?columns=name,n_tasks(nope)", `{"name":"x"}`, jsonBody...), 400, "PGRST204")
 	// Only POST, without duplicate resolution.
