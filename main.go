@@ -214,9 +214,16 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if admin != nil {
-		admin.Shutdown(sctx)
-	}
+	// Both at once: the API stops accepting at once, whatever the admin
+	// server's connections (fasthttp closes idle ones on a 100 ms tick).
+	adminDone := make(chan struct{})
+	go func() {
+		if admin != nil {
+			admin.Shutdown(sctx)
+		}
+		close(adminDone)
+	}()
+	defer func() { <-adminDone }()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn().Err(err).Msg("in-flight requests did not finish in time")
 	}
