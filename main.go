@@ -92,7 +92,7 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		log.Warn().Str("option", k).Msg("unknown configuration option ignored")
 	}
 
-	opts, err := serverOptions(cfg, nil, nil)
+	opts, err := serverOptions(cfg, nil, nil, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgrst:", err)
 		return 1
@@ -141,13 +141,16 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		Path: path, Environ: environ, Config: cfg, DB: db, DBUnread: dbUnread,
 		Querier: pool, Log: log,
 		Prepare: func(c *control.Config) (func(), error) {
-			o, err := serverOptions(c, current.cfg, current.auth)
+			o, err := serverOptions(c, current.cfg, current.auth, log)
 			if err != nil {
 				return nil, err
 			}
 			return func() {
 				srv.SetOptions(o)
 				setLogLevel(c.LogLevel)
+				if current.auth != o.Auth {
+					current.auth.Close() // stops its key refreshes; requests under way still verify
+				}
 				current.cfg, current.auth = c, o.Auth
 			}, nil
 		},
@@ -237,7 +240,7 @@ func readDBAtStart(cfg *control.Config) (control.DBLayers, error) {
 
 // serverOptions turns the configuration into what requests read. The JWT
 // verifier of prev (and its cache) is kept when no JWT option changed.
-func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.Options, error) {
+func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier, log zerolog.Logger) (server.Options, error) {
 	v := prevAuth
 	if prev == nil || v == nil || !sameAuth(cfg, prev) {
 		var err error
@@ -247,6 +250,11 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 			RoleClaimKey: cfg.JWTRoleClaimKey,
 			AnonRole:     cfg.DBAnonRole,
 			CacheEntries: int(cfg.Int("jwt-cache-max-entries")),
+			Remote: auth.RemoteOptions{
+				JWKSURL: cfg.Get("jwt-jwks-url"),
+				Issuer:  cfg.Get("jwt-oidc-issuer"),
+				OnFetch: func(ev auth.FetchEvent) { logKeyFetch(log, ev) },
+			},
 		})
 		if err != nil {
 			return server.Options{}, err
@@ -293,7 +301,20 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 func sameAuth(a, b *control.Config) bool {
 	return slices.Equal(a.JWTSecret, b.JWTSecret) && a.JWTAud == b.JWTAud &&
 		a.JWTRoleClaimKey == b.JWTRoleClaimKey && a.DBAnonRole == b.DBAnonRole &&
-		a.Int("jwt-cache-max-entries") == b.Int("jwt-cache-max-entries")
+		a.Int("jwt-cache-max-entries") == b.Int("jwt-cache-max-entries") &&
+		a.Get("jwt-jwks-url") == b.Get("jwt-jwks-url") && a.Get("jwt-oidc-issuer") == b.Get("jwt-oidc-issuer")
+}
+
+// logKeyFetch logs a fetch of the JWT key set: the URL (password
+// redacted), the number of keys and the next refresh, never a key.
+func logKeyFetch(log zerolog.Logger, ev auth.FetchEvent) {
+	if ev.Err != nil {
+		log.Warn().Str("url", ev.URL).Str("reason", ev.Reason).Err(ev.Err).
+			Msg("cannot fetch the JWT key set; keeping the previous keys")
+		return
+	}
+	log.Info().Str("url", ev.URL).Str("reason", ev.Reason).Int("keys", ev.Keys).
+		Dur("refresh_in", ev.TTL).Msg("JWT key set fetched")
 }
 
 // adminAddress is where the admin server listens: admin-server-host

@@ -351,6 +351,9 @@ func JWTIssuedInFuture() *Error { return jwtClaims("JWT issued at future") }
 // JWTNotInAudience is PGRST303: aud does not name jwt-aud.
 func JWTNotInAudience() *Error { return jwtClaims("JWT not in audience") }
 
+// JWTWrongIssuer is PGRST303 (pgrst's own): iss is not jwt-oidc-issuer.
+func JWTWrongIssuer() *Error { return jwtClaims("JWT not issued by the configured issuer") }
+
 // JWTParsingClaims is PGRST303: the payload is not a JSON object.
 func JWTParsingClaims() *Error { return jwtClaims("Parsing claims failed") }
 

@@ -238,6 +238,13 @@ server-max-body-size = 104857600
 ## The secret above is base64 (standard or URL-safe alphabet).
 jwt-secret-is-base64 = false
 
+## (pgrst's own) Keys fetched from a JWK set URL, besides jwt-secret's.
+## Or instead, jwt-oidc-issuer: an OpenID Connect issuer, whose discovery
+## document names the key set, and whose "iss" tokens must then carry.
+## Refreshed as the server's Cache-Control says, and when a token names
+## an unknown "kid".
+# jwt-jwks-url = "https://login.example.com/.well-known/jwks.json"
+
 ## Required value of the JWT's "aud" claim. Unset: any audience.
 # jwt-aud = "https://api.example.com"
 

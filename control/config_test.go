@@ -258,6 +258,9 @@ func TestBuildErrors(t *testing.T) {
 		{Settings{"server-unix-socket-mode": "999"}, `server-unix-socket-mode: "999" is not an octal file mode between 600 and 777`},
 		{Settings{"server-unix-socket-mode": "500"}, `server-unix-socket-mode: "500" is not an octal file mode between 600 and 777`},
 		{Settings{"jwt-cache-max-entries": "-5"}, `jwt-cache-max-entries: "-5" is not a non-negative integer`},
+		{Settings{"jwt-jwks-url": "ftp://u:secret@x/keys"}, `jwt-jwks-url: "ftp://u:xxxxx@x/keys" is not an http(s) URL`},
+		{Settings{"jwt-oidc-issuer": "login.example.com"}, `jwt-oidc-issuer: "login.example.com" is not an http(s) URL`},
+		{Settings{"jwt-jwks-url": "https://a/keys", "jwt-oidc-issuer": "https://a"}, `jwt-oidc-issuer: set jwt-jwks-url or jwt-oidc-issuer, not both`},
 		{Settings{"openapi-server-proxy-uri": "ftp://x"}, `openapi-server-proxy-uri: "ftp://x" is not an http(s) URI such as https://example.com:8443/basePath`},
 	}
 	for _, tt := range tests {

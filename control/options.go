@@ -86,6 +86,10 @@ var options = []option{
 	{name: "jwt-role-claim-key", def: "$.role"},
 	{name: "jwt-cache-max-entries", kind: kindInt, def: "1000"},
 	{name: "jwt-cache-max-lifetime", kind: kindInt}, // before v14; accepted and ignored
+	// pgrst's own: keys fetched from a JWKS URL, or from an OpenID Connect
+	// issuer's discovery document (which also makes iss required).
+	{name: "jwt-jwks-url"},
+	{name: "jwt-oidc-issuer"},
 	{name: "log-level", kind: kindEnum, def: "error",
 		enum: []string{"crit", "error", "warn", "info", "debug"}},
 	{name: "log-query", kind: kindBool, def: "false"},

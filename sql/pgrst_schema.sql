@@ -66,6 +66,8 @@ alter table pgrst.config add constraint config_key_known check (
     'jwt-aud',
     'jwt-cache-max-entries',
     'jwt-cache-max-lifetime',
+    'jwt-jwks-url',
+    'jwt-oidc-issuer',
     'jwt-role-claim-key',
     'jwt-secret',
     'jwt-secret-is-base64',
