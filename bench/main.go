@@ -38,7 +38,7 @@ const variants = 16
 
 type config struct {
 	duration, warmup time.Duration
-	conc, pool       int
+	conc, pool, reps int
 	scenarios        map[string]bool
 	seed             uint64
 	limit            bool
@@ -83,7 +83,7 @@ func run() int {
 }
 
 func loadConfig() (*config, error) {
-	c := &config{duration: 10 * time.Second, warmup: 2 * time.Second, conc: 32, pool: 8, seed: 1, limit: true}
+	c := &config{duration: 5 * time.Second, warmup: time.Second, conc: 32, pool: 8, reps: 3, seed: 1, limit: true}
 	flag.StringVar(&c.pgrstBin, "pgrst", "bin/pgrst", "the pgrst binary")
 	flag.StringVar(&c.floorBin, "floor", "bin/pgrst-floor", "the floor server binary (bench/floor)")
 	flag.StringVar(&c.resultsDir, "results", "bench/results", "directory for the JSON results and profiles")
@@ -109,6 +109,7 @@ func loadConfig() (*config, error) {
 	dur("BENCH_WARMUP", &c.warmup)
 	num("BENCH_CONCURRENCY", &c.conc)
 	num("BENCH_POOL", &c.pool)
+	num("BENCH_REPS", &c.reps)
 	if v := os.Getenv("BENCH_SEED"); v != "" && err == nil {
 		c.seed, err = strconv.ParseUint(v, 10, 64)
 	}
@@ -192,7 +193,6 @@ type bench struct {
 	idleRSS int64
 	// pprofAddr is pgrst's profiling listener (BENCH_PPROF=1).
 	pprofAddr string
-	profiled  bool // the first scenario's profile was taken
 
 	results []*scenarioResult
 	stopped bool

@@ -43,6 +43,7 @@ type exchange struct {
 	order     []int           // Content-Location parameter order
 	head      bool            // HEAD: the body is not sent
 	etag      bool            // the response gets an ETag (etag.go)
+	stream    *subscriber     // a /listen/ stream to start (listen.go)
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -64,6 +65,7 @@ func (x *exchange) reset() {
 	x.payload.Reset()
 	x.pr.Payload = planner.Payload{}
 	x.head, x.etag = false, false
+	x.stream = nil
 }
 
 // Handle is the whole request pipeline: route, authenticate, plan, run,
@@ -98,6 +100,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		x.buf = x.timing.appendHeader(x.buf[:0])
 		h.SetBytesV("Server-Timing", x.buf)
 	}
+	if x.stream != nil {
+		s.startStream(ctx, x.stream) // listen.go: the headers are final
+		x.stream = nil
+	}
 	var query string
 	if rt.LogQuery {
 		query = x.req.SQL // the plan's text: it outlives the exchange
@@ -111,6 +117,11 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 // serve runs a request under one configuration, rt, loaded once by
 // Handle: a reload in between never mixes two configurations.
 func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (authed bool, err error) {
+	if rt.ListenEnabled {
+		if channel, ok := listenChannel(ctx.Path()); ok {
+			return s.serveListen(ctx, x, rt, channel) // listen.go
+		}
+	}
 	plan, authed, err := s.prepare(ctx, x, rt)
 	if err != nil || plan == nil {
 		return authed, err
