@@ -123,3 +123,16 @@ func TestNestedInsertManyToMany(t *testing.T) {
 	// Computed relationships are not followed.
 	expectError(t, s.send(t, "POST", "/n_projects?columns=name,n_first_task(title)", `{"name":"x"}`, jsonBody...), 400, "PGRST127")
 }
+
+// A self-reference: the parent by the foreign key's column, the children
+// by the table's name, as in select.
+func TestNestedInsertSelf(t *testing.T) {
+	s := startServer(t, nil)
+	expect(t, s.send(t, "POST", "/n_categories?columns=name,parent_id(name),n_categories(name,n_categories(name))"+
+		"&select=name,parent:parent_id(name),children:n_categories(name,n_categories(name))",
+		`{"name":"fruit","parent_id":{"name":"food"},"n_categories":[{"name":"apple","n_categories":[{"name":"gala"}]},{"name":"pear"}]}`,
+		with(jsonBody, "Prefer", "return=representation")...), 201,
+		`[{"name":"fruit","parent":{"name":"food"},"children":[{"name":"apple","n_categories":[{"name":"gala"}]},{"name":"pear","n_categories":[]}]}]`)
+	expect(t, s.get(t, "/n_categories?name=eq.gala&select=name,parent_id(name,parent_id(name,parent_id(name)))"), 200,
+		`[{"name":"gala","parent_id":{"name":"apple","parent_id":{"name":"fruit","parent_id":{"name":"food"}}}}]`)
+}

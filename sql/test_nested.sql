@@ -47,3 +47,8 @@ create policy n_tasks_own on api.n_tasks to todo_user using (true)
 -- A computed relationship, which a nested insert does not follow.
 create function api.n_first_task(api.n_projects) returns setof api.n_tasks rows 1 language sql stable as
   $$ select * from api.n_tasks where project_id = $1.id order by id limit 1 $$;
+
+-- A self-reference: a category's parent and children.
+create table api.n_categories (id serial primary key, name text not null, parent_id int references api.n_categories (id));
+grant select, insert on api.n_categories to web_anon;
+grant usage on sequence api.n_categories_id_seq to web_anon;
