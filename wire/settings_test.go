@@ -31,7 +31,8 @@ func TestRequestSettings(t *testing.T) {
 	if n, v := r.Settings(); !reflect.DeepEqual(n, names) || !reflect.DeepEqual(v, values) {
 		t.Fatalf("settings %q = %q", n, v)
 	}
-	sql, params := r.settingsParams(true)
+	r.Tx = Tx{ReadOnly: true}
+	sql, params := r.settingsParams()
 	if want := "select set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true), " +
 		"set_config($7, $8, true), set_config($9, $10, true), set_config($11, $12, true)"; sql != want {
 		t.Fatalf("statement %s, want %s", sql, want)
@@ -43,11 +44,11 @@ func TestRequestSettings(t *testing.T) {
 	if got := strs(params); !reflect.DeepEqual(got, want) {
 		t.Fatalf("parameters %q, want %q", got, want)
 	}
-	if sql, params := (&Request{}).settingsParams(false); sql != "" || params != nil {
+	if sql, params := (&Request{}).settingsParams(); sql != "" || params != nil {
 		t.Fatalf("no settings: %q %q", sql, params)
 	}
 	if !raceEnabled {
-		if n := testing.AllocsPerRun(100, func() { fill(); r.settingsParams(true) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { fill(); r.settingsParams() }); n != 0 {
 			t.Fatalf("%v allocations per request's settings", n)
 		}
 	}
@@ -55,7 +56,8 @@ func TestRequestSettings(t *testing.T) {
 	for len(r.ends)/2 <= maxArity {
 		r.Set("x", "y")
 	}
-	sql, params = r.settingsParams(false)
+	r.Tx = Tx{}
+	sql, params = r.settingsParams()
 	if sql != settingsUnnestSQL || len(params) != 2 {
 		t.Fatalf("%d settings: %s with %d parameters", len(r.ends)/2, sql, len(params))
 	}
