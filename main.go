@@ -302,6 +302,9 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier, log zerol
 		ServerPort:            cfg.ServerPort,
 		SafeWrites:            cfg.Bool("db-safe-writes"),
 		MaxBodySize:           int(cfg.Int("server-max-body-size")),
+		ListenEnabled:         cfg.Bool("server-listen-enabled"),
+		ListenKeepAlive:       time.Duration(cfg.Int("server-listen-keepalive")) * time.Second,
+		ListenBuffer:          int(cfg.Int("server-listen-buffer")),
 	}, nil
 }
 

@@ -235,6 +235,14 @@ server-port = 3000
 ## is refused with 413 (PGRST102) before it is read.
 server-max-body-size = 104857600
 
+## pgrst's own: GET /listen/<channel> relays NOTIFY <channel> as
+## Server-Sent Events, to the roles pgrst.listen_allowed(channel) allows;
+## a comment every server-listen-keepalive seconds; a listener with
+## server-listen-buffer events not yet sent is dropped as too slow.
+server-listen-enabled = false
+server-listen-keepalive = 15
+server-listen-buffer = 64
+
 ## ---- JWT authentication ---------------------------------------------
 
 ## Key that verifies JWTs: a secret of at least 32 characters, or a JWK or

@@ -77,6 +77,13 @@ var options = []option{
 	{name: "server-timing-enabled", kind: kindBool, def: "false"},
 	// pgrst's own: ETag and If-None-Match on reads (off: PostgREST sends none).
 	{name: "server-etag-enabled", kind: kindBool, def: "false"},
+	// pgrst's own: GET /listen/<channel> relays NOTIFY as Server-Sent
+	// Events (off: PostgREST has no such endpoint); the keep-alive comment
+	// interval in seconds, and the events a subscriber may have queued
+	// before it is dropped as too slow.
+	{name: "server-listen-enabled", kind: kindBool, def: "false"},
+	{name: "server-listen-keepalive", kind: kindPosInt, def: "15"},
+	{name: "server-listen-buffer", kind: kindPosInt, def: "64"},
 	// pgrst's own: the largest request body accepted, in bytes (100 MiB).
 	{name: "server-max-body-size", kind: kindPosInt, def: "104857600"},
 	{name: "admin-server-host"}, // defaults to server-host's value
