@@ -287,6 +287,16 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 		return err
 	}
 	defer c.Release()
+	if p.timeout > 0 && ctx.Done() == nil {
+		// The request path: a pooled timer context, no allocation.
+		t := getTimeoutCtx(p.timeout)
+		defer t.release()
+		ctx = t
+	} else if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+	}
 	st := stateOf(c.Conn().PgConn())
 
 	settingsStmt, settingsParams := r.settingsParams()
@@ -307,8 +317,20 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 			st.gen = ^p.gen.Load() // forget before the retry
 			continue
 		}
+		if err != nil && p.timeout > 0 && ctx.Err() != nil {
+			abandon(c.Conn().PgConn())
+		}
 		return p.failed(err)
 	}
+}
+
+// abandon closes the socket of a connection that did not answer within
+// db-timeout. pgx closes such a connection in the background, reading
+// what the server still sends until it hangs up, for up to 15 s, and
+// the pool counts it until then: a hung connection would hold its slot,
+// and a stalled network exhaust the pool, that long.
+func abandon(pc *pgconn.PgConn) {
+	pc.Conn().Close()
 }
 
 // forgetStatements deallocates every statement prepared on the connection
