@@ -141,7 +141,7 @@ func testSoak(t *testing.T, c *pgtest.Cluster) {
 	// Samples: RSS, goroutines, and the most prepared statements seen on
 	// a pool connection (each of a few calls runs on some connection).
 	type sample struct {
-		at                      time.Duration
+		at                     time.Duration
 		rss, goroutines, stmts int
 	}
 	var samples []sample
