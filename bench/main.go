@@ -45,6 +45,7 @@ type config struct {
 	targets          []targetSpec
 	pprof            bool
 	pgrstBin         string
+	exportRows       int // scenario 9's rows (BENCH_EXPORT_ROWS)
 	floorBin         string
 	resultsDir       string
 }
@@ -125,7 +126,8 @@ func loadConfig() (*config, error) {
 	for _, s := range all {
 		known[s.id] = true
 	}
-	known[bulkID] = true // bulk.go
+	known[bulkID] = true   // bulk.go
+	known[exportID] = true // export.go, not in the default list: long
 	c.scenarios = map[string]bool{}
 	list := os.Getenv("BENCH_SCENARIOS")
 	if list == "" {
@@ -140,9 +142,14 @@ func loadConfig() (*config, error) {
 			continue
 		}
 		if !known[id] {
-			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8)", id)
+			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8,9)", id)
 		}
 		c.scenarios[id] = true
+	}
+	if c.scenarios[exportID] {
+		if c.exportRows, err = exportRows(); err != nil {
+			return nil, err
+		}
 	}
 	for _, t := range strings.Split(os.Getenv("BENCH_TARGETS"), ",") {
 		t = strings.TrimSpace(t)

@@ -187,6 +187,9 @@ func (b *bench) checkTargets() []targetCheck {
 		}
 	}
 	b.bulkTargets(add) // bulk.go
+	if b.scenario(exportID) != nil {
+		b.exportTargets(add) // export.go
+	}
 	idle := float64(b.idleRSS) / 1024
 	add("RSS idle after start-up (MB)", "≤ 20", idle, idle <= 20, b.idleRSS > 0, "%.1f")
 	peak := 0.0

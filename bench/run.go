@@ -230,6 +230,9 @@ func (b *bench) runAll() {
 	if cfg.scenarios[bulkID] {
 		b.runBulk() // bulk.go
 	}
+	if cfg.scenarios[exportID] {
+		b.runExport() // export.go
+	}
 }
 
 func (b *bench) runScenario(sc *scenario, res *scenarioResult) error {

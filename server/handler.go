@@ -132,6 +132,9 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 	if x.media.plan != nil {
 		return authed, s.respondPlan(ctx, x)
 	}
+	if plan.Stream {
+		return authed, s.serveStream(ctx, x, plan) // stream.go
+	}
 	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
 		if err := x.res.read(ctx, plan, r, x.head); err != nil {
 			return err
@@ -245,6 +248,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	rel, handlers := negotiationTarget(sc, pr, rq.rpc) // negotiate.go
 	x.media, acceptable = negotiateRead(x.accept, q, rel, handlers, rt.PlanEnabled)
 	pr.Media = planner.Media{Body: x.media.body, Handler: x.media.handler}
+	if pr.Stream = acceptable && streamRequested(x, rq.post); pr.Stream { // stream.go
+		pr.Prefer.Count, x.etag = planner.CountNone, false
+	}
 	x.timing.mark(stageParse)
 	plan, err = s.plan(x, sc)
 	if err != nil {
@@ -252,6 +258,12 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	if !acceptable {
 		return nil, authed, errMediaType(x.accept)
+	}
+	if !plan.Stream {
+		pr.Prefer.Stream = false // not applied
+		if x.media.body == planner.BodyNDJSON && !x.head {
+			return nil, authed, errMediaType(x.accept)
+		}
 	}
 	if err := pr.Prefer.StrictError(); err != nil {
 		return nil, authed, err
