@@ -90,11 +90,19 @@ fuzz:
 	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed" >&2; exit 1; fi
 
 # make stress        the long forms of the reliability and security tests:
-#                     every fuzz target for STRESS_FUZZTIME (default 10m) each,
-#                     one after another, as make fuzz does. make test runs their
-#                     seeds and the short forms of the other suites.
+#                     the soak (soak_test.go: the pgrst binary under a mixed
+#                     workload with a schema reload every 30 s, for STRESS_SOAK,
+#                     default 10m; zero unexpected answers, RSS, goroutines and
+#                     prepared statements per connection flat), then every fuzz
+#                     target for STRESS_FUZZTIME (default 10m) each, one after
+#                     another, as make fuzz does. make test runs the fuzz seeds,
+#                     a soak of a few seconds and the other suites in short form.
+STRESS_SOAK     ?= 10m
 STRESS_FUZZTIME ?= 10m
 stress:
+	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
+	echo "STRESS_SOAK=$(STRESS_SOAK) $(GO) test -run '^TestFaults$$/^Soak$$' -count=1 -v -timeout 0 ." && \
+	STRESS_SOAK=$(STRESS_SOAK) $(GO) test -run '^TestFaults$$/^Soak$$' -count=1 -v -timeout 0 .
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(STRESS_FUZZTIME)
 
 # make stress-listen  the event streams under load (bench/listen): a throwaway
