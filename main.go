@@ -103,6 +103,7 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		MaxLifetime:          time.Duration(cfg.Int("db-pool-max-lifetime")) * time.Second,
 		MaxIdleTime:          time.Duration(cfg.Int("db-pool-max-idletime")) * time.Second,
 		NoPreparedStatements: !cfg.Bool("db-prepared-statements"),
+		Timeout:              time.Duration(cfg.Int("db-timeout")) * time.Second,
 		OnConnect: func() {
 			if p := plane.Load(); p != nil {
 				p.Wake()

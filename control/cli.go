@@ -189,6 +189,12 @@ db-pool = 10
 ## Seconds a request waits for a free connection before failing.
 db-pool-acquisition-timeout = 10
 
+## pgrst's own: seconds to wait for the database's answer on a connection
+## before giving the connection up (a stalled network, a hung server): the
+## request gets 503 PGRST001, the listener reconnects. 0 waits for ever,
+## as PostgREST does; set it above your longest statement_timeout.
+db-timeout = 0
+
 ## Schemas appended to every request's search_path (for extensions such as
 ## PostGIS); "" for none.
 db-extra-search-path = "public"

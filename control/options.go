@@ -63,6 +63,10 @@ var options = []option{
 	{name: "db-distinct-enabled", kind: kindBool, def: "false"},
 	// pgrst's own: PATCH and DELETE need a filter (as pg-safeupdate).
 	{name: "db-safe-writes", kind: kindBool, def: "false"},
+	// pgrst's own: seconds to wait for the database's answer on a
+	// connection before giving the connection up as broken (a stalled
+	// network, a hung server); 0 waits for ever, as PostgREST does.
+	{name: "db-timeout", kind: kindInt, def: "0"},
 	{name: "server-host", def: "!4"},
 	{name: "server-port", kind: kindPort, def: "3000"},
 	{name: "server-reuseport", kind: kindBool, def: "false"},

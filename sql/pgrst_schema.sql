@@ -58,6 +58,7 @@ alter table pgrst.config add constraint config_key_known check (
     'db-root-spec',
     'db-safe-writes',
     'db-schemas',
+    'db-timeout',
     'db-tx-end',
     'db-uri',
     'db-use-legacy-gucs',
