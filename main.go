@@ -92,7 +92,7 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		log.Warn().Str("option", k).Msg("unknown configuration option ignored")
 	}
 
-	opts, err := serverOptions(cfg, nil, nil)
+	opts, err := serverOptions(cfg, nil, nil, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgrst:", err)
 		return 1
@@ -103,6 +103,7 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		MaxLifetime:          time.Duration(cfg.Int("db-pool-max-lifetime")) * time.Second,
 		MaxIdleTime:          time.Duration(cfg.Int("db-pool-max-idletime")) * time.Second,
 		NoPreparedStatements: !cfg.Bool("db-prepared-statements"),
+		Timeout:              time.Duration(cfg.Int("db-timeout")) * time.Second,
 		OnConnect: func() {
 			if p := plane.Load(); p != nil {
 				p.Wake()
@@ -159,7 +160,7 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		Path: path, Environ: environ, Config: cfg, DB: db, DBUnread: dbUnread,
 		Querier: pool, Log: log,
 		Prepare: func(c *control.Config) (func(), error) {
-			o, err := serverOptions(c, current.cfg, current.auth)
+			o, err := serverOptions(c, current.cfg, current.auth, log)
 			if err != nil {
 				return nil, err
 			}
@@ -169,6 +170,9 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 				}
 				srv.SetOptions(o)
 				setLogLevel(c.LogLevel)
+				if current.auth != o.Auth {
+					current.auth.Close() // stops its key refreshes; requests under way still verify
+				}
 				current.cfg, current.auth = c, o.Auth
 			}, nil
 		},
@@ -245,9 +249,16 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if admin != nil {
-		admin.Shutdown(sctx)
-	}
+	// Both at once: the API stops accepting at once, whatever the admin
+	// server's connections (fasthttp closes idle ones on a 100 ms tick).
+	adminDone := make(chan struct{})
+	go func() {
+		if admin != nil {
+			admin.Shutdown(sctx)
+		}
+		close(adminDone)
+	}()
+	defer func() { <-adminDone }()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn().Err(err).Msg("in-flight requests did not finish in time")
 	}
@@ -271,7 +282,7 @@ func readDBAtStart(cfg *control.Config) (control.DBLayers, error) {
 
 // serverOptions turns the configuration into what requests read. The JWT
 // verifier of prev (and its cache) is kept when no JWT option changed.
-func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.Options, error) {
+func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier, log zerolog.Logger) (server.Options, error) {
 	v := prevAuth
 	if prev == nil || v == nil || !sameAuth(cfg, prev) {
 		var err error
@@ -281,6 +292,11 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 			RoleClaimKey: cfg.JWTRoleClaimKey,
 			AnonRole:     cfg.DBAnonRole,
 			CacheEntries: int(cfg.Int("jwt-cache-max-entries")),
+			Remote: auth.RemoteOptions{
+				JWKSURL: cfg.Get("jwt-jwks-url"),
+				Issuer:  cfg.Get("jwt-oidc-issuer"),
+				OnFetch: func(ev auth.FetchEvent) { logKeyFetch(log, ev) },
+			},
 		})
 		if err != nil {
 			return server.Options{}, err
@@ -320,6 +336,9 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 		ServerPort:            cfg.ServerPort,
 		SafeWrites:            cfg.Bool("db-safe-writes"),
 		MaxBodySize:           int(cfg.Int("server-max-body-size")),
+		ListenEnabled:         cfg.Bool("server-listen-enabled"),
+		ListenKeepAlive:       time.Duration(cfg.Int("server-listen-keepalive")) * time.Second,
+		ListenBuffer:          int(cfg.Int("server-listen-buffer")),
 	}, nil
 }
 
@@ -327,7 +346,20 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier) (server.O
 func sameAuth(a, b *control.Config) bool {
 	return slices.Equal(a.JWTSecret, b.JWTSecret) && a.JWTAud == b.JWTAud &&
 		a.JWTRoleClaimKey == b.JWTRoleClaimKey && a.DBAnonRole == b.DBAnonRole &&
-		a.Int("jwt-cache-max-entries") == b.Int("jwt-cache-max-entries")
+		a.Int("jwt-cache-max-entries") == b.Int("jwt-cache-max-entries") &&
+		a.Get("jwt-jwks-url") == b.Get("jwt-jwks-url") && a.Get("jwt-oidc-issuer") == b.Get("jwt-oidc-issuer")
+}
+
+// logKeyFetch logs a fetch of the JWT key set: the URL (password
+// redacted), the number of keys and the next refresh, never a key.
+func logKeyFetch(log zerolog.Logger, ev auth.FetchEvent) {
+	if ev.Err != nil {
+		log.Warn().Str("url", ev.URL).Str("reason", ev.Reason).Err(ev.Err).
+			Msg("cannot fetch the JWT key set; keeping the previous keys")
+		return
+	}
+	log.Info().Str("url", ev.URL).Str("reason", ev.Reason).Int("keys", ev.Keys).
+		Dur("refresh_in", ev.TTL).Msg("JWT key set fetched")
 }
 
 // adminAddress is where the admin server listens: admin-server-host

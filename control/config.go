@@ -175,6 +175,18 @@ func Build(raw Settings) (*Config, error) {
 		}
 	}
 	c.JWTRoleClaimKey = strings.TrimSpace(c.Get("jwt-role-claim-key"))
+	for _, name := range []string{"jwt-jwks-url", "jwt-oidc-issuer"} {
+		if v := c.Get(name); v != "" {
+			if u, err := url.Parse(v); err != nil {
+				return nil, optErrorf(name, "is not a URL")
+			} else if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, optErrorf(name, "%q is not an http(s) URL", u.Redacted())
+			}
+		}
+	}
+	if c.Get("jwt-jwks-url") != "" && c.Get("jwt-oidc-issuer") != "" {
+		return nil, optErrorf("jwt-oidc-issuer", "set jwt-jwks-url or jwt-oidc-issuer, not both")
+	}
 
 	lvl, _ := parseEnum(c.Get("log-level"), logLevelNames)
 	for i, n := range logLevelNames {

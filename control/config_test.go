@@ -276,6 +276,9 @@ func TestBuildErrors(t *testing.T) {
 		{Settings{"db-replicas": "postgres://r1:5432,host=r2 user=x password=secret"}, `db-replicas: replica 2 is not a postgres:// URI with a host`},
 		{Settings{"db-replicas": "postgres:///db"}, `db-replicas: replica 1 is not a postgres:// URI with a host`},
 		{Settings{"db-replica-max-lag": "1s"}, `db-replica-max-lag: "1s" is not a non-negative integer`},
+		{Settings{"jwt-jwks-url": "ftp://u:secret@x/keys"}, `jwt-jwks-url: "ftp://u:xxxxx@x/keys" is not an http(s) URL`},
+		{Settings{"jwt-oidc-issuer": "login.example.com"}, `jwt-oidc-issuer: "login.example.com" is not an http(s) URL`},
+		{Settings{"jwt-jwks-url": "https://a/keys", "jwt-oidc-issuer": "https://a"}, `jwt-oidc-issuer: set jwt-jwks-url or jwt-oidc-issuer, not both`},
 		{Settings{"openapi-server-proxy-uri": "ftp://x"}, `openapi-server-proxy-uri: "ftp://x" is not an http(s) URI such as https://example.com:8443/basePath`},
 	}
 	for _, tt := range tests {

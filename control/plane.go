@@ -24,6 +24,7 @@ var restartOnly = []string{
 	"db-replicas",
 	"db-channel",
 	"db-channel-enabled",
+	"db-timeout",
 	"server-host",
 	"server-port",
 	"server-reuseport",

@@ -76,6 +76,9 @@ type Preferences struct {
 	MaxAffected    int64
 	HasMaxAffected bool
 	sawMaxAffected bool
+	// Stream is Prefer: stream, pgrst's own: send a JSON array or CSV
+	// read as its rows arrive (server/stream.go).
+	Stream bool
 	// SingleObject is params=single-object, PostgREST 5's way to pass a
 	// call's whole body as its function's one json argument.
 	SingleObject bool
@@ -106,6 +109,7 @@ var prefWords = map[string]func(p *Preferences){
 	"tx=commit":                    func(p *Preferences) { setOnce(&p.Tx, TxCommit) },
 	"tx=rollback":                  func(p *Preferences) { setOnce(&p.Tx, TxRollback) },
 	"params=single-object":         func(p *Preferences) { p.SingleObject = true },
+	"stream":                       func(p *Preferences) { p.Stream = true },
 }
 
 // setOnce sets *dst to v unless an earlier item set it.
@@ -246,6 +250,9 @@ func (p *Preferences) AppendApplied(dst []byte, a Action) []byte {
 	if f.maxAffected && p.HasMaxAffected && p.Handling == HandlingStrict {
 		add("max-affected=")
 		dst = strconv.AppendInt(dst, p.MaxAffected, 10)
+	}
+	if p.Stream {
+		add("stream")
 	}
 	return dst
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -28,6 +29,10 @@ type Options struct {
 	// CacheEntries bounds the cache of verified tokens
 	// (jwt-cache-max-entries); 0 or less disables it.
 	CacheEntries int
+	// Remote, when it names a JWKS URL or an OpenID Connect issuer, adds
+	// the keys fetched from there to Secret's (which may be empty). New
+	// then waits for the first fetch; Close stops the refreshes.
+	Remote RemoteOptions
 }
 
 // Result is who a request runs as.
@@ -54,7 +59,9 @@ type Result struct {
 // are shared with the token cache and with other requests: read them, never
 // modify them.
 type Verifier struct {
-	keys      []verifyKey
+	keys      atomic.Pointer[keySet] // replaced when a remote set is fetched
+	remote    *remote                // nil without jwt-jwks-url or jwt-oidc-issuer
+	issuer    string                 // the iss tokens must carry; "" for any
 	hasSecret bool
 	audience  string
 	roleKey   rolePath
@@ -77,6 +84,7 @@ func (p jsonPath) first(root any) (any, bool) { return p.q.First(root) }
 // time claims, which are checked against the clock on every use, and
 // either the time-independent error or the result.
 type entry struct {
+	keys          *keySet // the set the signature verified with
 	exp, nbf, iat timeClaim
 	err           *Error
 	res           Result
@@ -86,12 +94,25 @@ type entry struct {
 // line naming the offending option.
 func New(o Options) (*Verifier, error) {
 	v := &Verifier{audience: o.Audience, anonRole: o.AnonRole}
+	var static []verifyKey
 	if len(o.Secret) > 0 {
 		keys, err := parseSecret(o.Secret)
 		if err != nil {
 			return nil, fmt.Errorf("jwt-secret: %s", strings.ReplaceAll(err.Error(), "\n", " "))
 		}
-		v.keys, v.hasSecret = keys, true
+		static, v.hasSecret = keys, true
+	}
+	v.keys.Store(&keySet{keys: static})
+	if o.Remote.JWKSURL != "" || o.Remote.Issuer != "" {
+		name := "jwt-jwks-url"
+		if o.Remote.JWKSURL == "" {
+			name, v.issuer = "jwt-oidc-issuer", o.Remote.Issuer
+		}
+		r, err := newRemote(o.Remote, static, &v.keys)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		v.remote, v.hasSecret = r, true
 	}
 
 	key := o.RoleClaimKey
@@ -121,7 +142,18 @@ func New(o Options) (*Verifier, error) {
 	if o.CacheEntries > 0 {
 		v.cache = cache.NewBounded[*entry](o.CacheEntries)
 	}
+	if v.remote != nil {
+		v.remote.start()
+	}
 	return v, nil
+}
+
+// Close stops the background refresh of a remote key set (a no-op
+// without one). The Verifier still verifies with the keys it has.
+func (v *Verifier) Close() {
+	if v.remote != nil {
+		v.remote.close()
+	}
 }
 
 // Authenticate decides the role of a request from its Authorization header
@@ -144,13 +176,17 @@ func (v *Verifier) Authenticate(authorization []byte, now time.Time) (Result, *E
 	if len(token) == 0 {
 		return Result{}, errEmptyToken
 	}
+	keys := v.keys.Load()
 	if v.cache != nil {
 		// The key aliases the header bytes; Get does not keep it.
-		if e, ok := v.cache.Get(unsafe.String(&token[0], len(token))); ok {
+		if e, ok := v.cache.Get(unsafe.String(&token[0], len(token))); ok && e.keys == keys {
 			return e.check(now)
 		}
 	}
-	e, err := v.verify(token)
+	e, err := v.verify(token, keys)
+	if err == errNoSuitable && v.remote != nil && v.remote.refreshUnknown(keys) {
+		e, err = v.verify(token, v.keys.Load()) // the key may be new
+	}
 	if err != nil {
 		return Result{}, err // failed signatures are not cached
 	}
@@ -162,8 +198,8 @@ func (v *Verifier) Authenticate(authorization []byte, now time.Time) (Result, *E
 
 // verify checks a token not in the cache and computes everything about it
 // that does not depend on the time.
-func (v *Verifier) verify(token []byte) (*entry, *Error) {
-	payload, err := verifyToken(v.keys, token)
+func (v *Verifier) verify(token []byte, keys *keySet) (*entry, *Error) {
+	payload, err := verifyToken(keys.keys, token)
 	if err != nil {
 		return nil, err
 	}
@@ -172,12 +208,19 @@ func (v *Verifier) verify(token []byte) (*entry, *Error) {
 		return &entry{err: errParsingClaims}, nil
 	}
 	e := &entry{
-		exp: readTimeClaim(claims, "exp"),
-		nbf: readTimeClaim(claims, "nbf"),
-		iat: readTimeClaim(claims, "iat"),
+		keys: keys,
+		exp:  readTimeClaim(claims, "exp"),
+		nbf:  readTimeClaim(claims, "nbf"),
+		iat:  readTimeClaim(claims, "iat"),
 	}
 	if e.err = checkAudience(claims, v.audience); e.err != nil {
 		return e, nil
+	}
+	if v.issuer != "" {
+		if iss, _ := claims["iss"].(string); iss != v.issuer {
+			e.err = errWrongIssuer
+			return e, nil
+		}
 	}
 	var role string
 	if r, found := v.roleKey.first(claims); found {

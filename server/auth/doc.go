@@ -6,4 +6,9 @@
 // jwt-secret, jwt-aud, jwt-role-claim-key, db-anon-role or
 // jwt-cache-max-entries builds a new one, which also starts an empty token
 // cache, as PostgREST resets its cache when the secret changes.
+//
+// With jwt-jwks-url or jwt-oidc-issuer (pgrst's own) the keys also come
+// from a JWK set fetched over HTTP (remote.go): the only mutable state of
+// a Verifier, published through an atomic pointer so that verification
+// takes no lock, and kept fresh by a goroutine that Close stops.
 package auth

@@ -26,6 +26,7 @@ var (
 	errNotYetValid    = apierr.JWTNotYetValid()
 	errIssuedInFuture = apierr.JWTIssuedInFuture()
 	errNotInAudience  = apierr.JWTNotInAudience()
+	errWrongIssuer    = apierr.JWTWrongIssuer()
 	errParsingClaims  = apierr.JWTParsingClaims()
 	errExpNotNumber   = apierr.JWTClaimNotNumber("exp")
 	errNbfNotNumber   = apierr.JWTClaimNotNumber("nbf")

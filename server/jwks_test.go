@@ -1,0 +1,126 @@
+package server_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/pgrst/pgrst/server"
+	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/wire"
+)
+
+// rotatingIssuer is an OpenID provider on loopback: a discovery document
+// and a JWKS holding the public half of its current signing key.
+type rotatingIssuer struct {
+	*httptest.Server
+	mu      sync.Mutex
+	kid     string
+	key     *ecdsa.PrivateKey
+	fetches atomic.Int32
+}
+
+func newRotatingIssuer(t *testing.T) *rotatingIssuer {
+	is := &rotatingIssuer{}
+	is.rotate(t, "k1")
+	is.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		is.mu.Lock()
+		defer is.mu.Unlock()
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			json.NewEncoder(w).Encode(map[string]string{"issuer": is.URL, "jwks_uri": is.URL + "/jwks"})
+		case "/jwks":
+			is.fetches.Add(1)
+			pub, err := jwk.PublicKeyOf(is.key)
+			if err != nil {
+				t.Error(err)
+			}
+			pub.Set(jwk.KeyIDKey, is.kid)
+			w.Header().Set("Cache-Control", "max-age=3600")
+			json.NewEncoder(w).Encode(map[string]any{"keys": []jwk.Key{pub}})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(is.Close)
+	return is
+}
+
+// rotate replaces the signing key; the old one leaves the key set.
+func (is *rotatingIssuer) rotate(t *testing.T, kid string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is.mu.Lock()
+	is.kid, is.key = kid, key
+	is.mu.Unlock()
+}
+
+// token is signed with the current key; iss is the issuer's URL.
+func (is *rotatingIssuer) token(t *testing.T, role string) string {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	key, err := jwk.FromRaw(is.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key.Set(jwk.KeyIDKey, is.kid)
+	tok := jwt.New()
+	tok.Set("role", role)
+	tok.Set("iss", is.URL)
+	b, err := jwt.Sign(tok, jwt.WithKey(jwa.ES256, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestJWKSFromOIDCIssuer(t *testing.T) {
+	is := newRotatingIssuer(t)
+	const cooldown = 400 * time.Millisecond
+	s := startServer(t, func(o *server.Options, _ *wire.Options) {
+		v, err := auth.New(auth.Options{AnonRole: "web_anon", CacheEntries: 100,
+			Remote: auth.RemoteOptions{Issuer: is.URL, Cooldown: cooldown}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(v.Close)
+		o.Auth = v
+	})
+	old := is.token(t, "todo_user")
+	expect(t, s.get(t, "/whoami?select=role", bearer(old)...), 200, `[{"role":"todo_user"}]`)
+
+	is.rotate(t, "k2")
+	fresh := is.token(t, "todo_user")
+	// Within the cooldown of the first fetch, the new kid is unknown.
+	r := s.get(t, "/whoami?select=role", bearer(fresh)...)
+	expectError(t, r, 401, "PGRST301")
+	if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), `Bearer error="invalid_token"`) {
+		t.Errorf("WWW-Authenticate %q", r.Header.Get("WWW-Authenticate"))
+	}
+	time.Sleep(cooldown + 50*time.Millisecond)
+	// Past it, the unknown kid fetches the rotated set once.
+	expect(t, s.get(t, "/whoami?select=role", bearer(fresh)...), 200, `[{"role":"todo_user"}]`)
+	expect(t, s.get(t, "/whoami?select=role", bearer(fresh)...), 200, `[{"role":"todo_user"}]`)
+	if n := is.fetches.Load(); n != 2 {
+		t.Errorf("%d key set fetches, want 2", n)
+	}
+	// The rotated-out key no longer verifies, cached or not.
+	expectError(t, s.get(t, "/whoami?select=role", bearer(old)...), 401, "PGRST301")
+	// A token signed by another provider is refused.
+	other := newRotatingIssuer(t)
+	expectError(t, s.get(t, "/whoami", bearer(other.token(t, "todo_user"))...), 401, "PGRST301")
+}
