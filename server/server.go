@@ -190,6 +190,9 @@ func New(pool *wire.Pool, o Options, log zerolog.Logger) *Server {
 		IdleTimeout:                   120 * time.Second,
 		DisableHeaderNamesNormalizing: false,
 		Logger:                        fasthttpLogger{log},
+		// Only event streams hijack a connection; they close it
+		// themselves (listen.go).
+		KeepHijackedConns: true,
 	}
 	return s
 }
