@@ -43,7 +43,7 @@ func (p *Pool) Stream(ctx context.Context, r *Request) (*Stream, error) {
 	}
 	pc := c.Conn().PgConn()
 	st := stateOf(pc)
-	settingsParams := r.settingsParams()
+	settingsStmt, settingsParams := r.settingsParams()
 	for attempt := 0; ; attempt++ {
 		if gen := p.gen.Load(); len(st.stmts) >= maxStatements || st.gen != gen {
 			if len(st.stmts) > 0 {
@@ -56,7 +56,7 @@ func (p *Pool) Stream(ctx context.Context, r *Request) (*Stream, error) {
 		}
 		s := &Stream{p: p, c: c}
 		s.bound()
-		stale, err := s.open(ctx, pc, st, r, settingsParams, !p.unprepared)
+		stale, err := s.open(ctx, pc, st, r, settingsStmt, settingsParams, !p.unprepared)
 		if err == nil {
 			return s, nil
 		}
@@ -75,8 +75,8 @@ func (p *Pool) Stream(ctx context.Context, r *Request) (*Stream, error) {
 
 // open sends the pipeline and reads up to the main statement's first row
 // (or its end).
-func (s *Stream) open(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, prepare bool) (stale bool, err error) {
-	q, err := sendPipeline(ctx, pc, st, r, settingsParams, prepare)
+func (s *Stream) open(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsStmt string, settingsParams [][]byte, prepare bool) (stale bool, err error) {
+	q, err := sendPipeline(ctx, pc, st, r, settingsStmt, settingsParams, prepare)
 	if err != nil {
 		return false, err
 	}
