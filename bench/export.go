@@ -50,15 +50,7 @@ func (b *bench) runExport() {
 	n := b.cfg.exportRows
 	res := &scenarioResult{ID: exportID, Title: fmt.Sprintf("export of %d rows: NDJSON, CSV (streamed), and COPY", n),
 		Status: "ran", Ratios: map[string]float64{}, Request: "GET /export_rows?limit=" + strconv.Itoa(n)}
-	b.results = append(b.results, res)
-	b.say("scenario %s: %s", res.ID, res.Title)
-	if err := b.export(res, n); err != nil {
-		if res.Status == "ran" {
-			res.Status = "failed"
-		}
-		res.Note = err.Error()
-		b.say("scenario %s %s: %s", res.ID, res.Status, res.Note)
-	}
+	b.record(res, func() error { return b.export(res, n) })
 }
 
 func (b *bench) export(res *scenarioResult, n int) error {
