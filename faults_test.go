@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgrst/pgrst/wire/pgtest"
+	"github.com/pgrst/pgrst/wire/pgtest/faultproxy"
 )
 
 // faultsFixture adds to the demo database what the fault tests need: a
@@ -68,6 +69,8 @@ func TestFaults(t *testing.T) {
 		{"ClientDisconnectLeavesNoTransaction", testClientDisconnectLeavesNoTransaction},
 		{"GracefulShutdownUnderLoad", testGracefulShutdownUnderLoad},
 		{"RestartRecovery", testRestartRecovery},
+		{"StalledNetwork", testStalledNetwork},
+		{"Soak", testSoak}, // soak_test.go
 	} {
 		t.Run(f.name, func(t *testing.T) { f.run(t, c) })
 	}
@@ -540,4 +543,70 @@ func testGracefulShutdownUnderLoad(t *testing.T, c *pgtest.Cluster) {
 	}
 	t.Logf("SIGTERM with %d requests of %v in flight: all 200 after %v, exit after %v",
 		inflight, slow, answered.Round(time.Millisecond), exited.Round(time.Millisecond))
+}
+
+// Through a proxy that slows, then stalls (a half-open connection: the
+// bytes are taken, nothing comes back), then cuts the connections to the
+// database: with db-timeout every request answers within its timeouts
+// (200 while slow, 503/504 while stalled), and once the network is back
+// requests and the listener work again.
+func testStalledNetwork(t *testing.T, c *pgtest.Cluster) {
+	proxy, err := faultproxy.Start("127.0.0.1:" + strconv.Itoa(c.Port()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	uri := strings.Replace(c.URI("authenticator", "postgres"), ":"+strconv.Itoa(c.Port())+"/",
+		":"+strconv.Itoa(proxy.Port())+"/", 1)
+	p := startPgrst(t, c, true, "PGRST_DB_URI="+uri, "PGRST_DB_TIMEOUT=1",
+		"PGRST_DB_POOL=4", "PGRST_DB_POOL_ACQUISITION_TIMEOUT=2")
+	// The longest wait: a new connection's connect timeout (5 s).
+	l := startLoad(p, 4, 8*time.Second, "/todos?id=eq.1", "/rpc/slow?s=0.01")
+	time.Sleep(200 * time.Millisecond)
+
+	proxy.Delay(100 * time.Millisecond)
+	time.Sleep(time.Second)
+	proxy.Resume()
+
+	proxy.Stall()
+	stalled := time.Now()
+	time.Sleep(3 * time.Second)
+	l.mu.Lock()
+	var during []time.Duration
+	for _, r := range l.results {
+		if r.at.After(stalled) && r.status != 200 {
+			during = append(during, r.took)
+		}
+	}
+	l.mu.Unlock()
+	if len(during) == 0 {
+		t.Fatal("no request answered while the network stalled")
+	}
+	proxy.Resume()
+	back := time.Now()
+	ok := l.firstOKAfter(t, back)
+	notify := p.listenerBack(t, c, back, 10*time.Second)
+	t.Logf("stall 3 s: first failed answers after %v; after it ended: first 200 %v, NOTIFY delivered %v",
+		during[0].Round(time.Millisecond), ok.Round(time.Millisecond), notify.Round(time.Millisecond))
+
+	// The open connections hang for good, the listener's among them,
+	// while new ones pass: requests time out and reconnect; only a check
+	// of the silent listener finds its connection dead, and a NOTIFY is
+	// delivered again once it has reconnected.
+	proxy.StallOpen()
+	t1 := time.Now()
+	back2 := p.listenerBack(t, c, t1, 10*time.Second)
+	ok2 := l.firstOKAfter(t, t1)
+	t.Logf("open connections hung: first 200 %v, NOTIFY delivered again %v (db-timeout 1 s)",
+		ok2.Round(time.Millisecond), back2.Round(time.Millisecond))
+	// pgx keeps a closed connection's pool slot while it drains it, up to
+	// 15 s: pgrst closes the socket of a hung one at once.
+	if ok2 > 5*time.Second {
+		t.Errorf("first 200 only %v after the open connections hung", ok2)
+	}
+	proxy.Cut()
+
+	counts := l.finish(t, 6*time.Second)
+	p.alive(t)
+	t.Logf("answers: %v", counts)
 }

@@ -189,6 +189,12 @@ db-pool = 10
 ## Seconds a request waits for a free connection before failing.
 db-pool-acquisition-timeout = 10
 
+## pgrst's own: seconds to wait for the database's answer on a connection
+## before giving the connection up (a stalled network, a hung server): the
+## request gets 503 PGRST001, the listener reconnects. 0 waits for ever,
+## as PostgREST does; set it above your longest statement_timeout.
+db-timeout = 0
+
 ## Schemas appended to every request's search_path (for extensions such as
 ## PostGIS); "" for none.
 db-extra-search-path = "public"
@@ -204,6 +210,16 @@ db-extra-search-path = "public"
 ## (request.jwt.claim.<name>, request.header.<name>) beside
 ## request.jwt.claims and request.headers.
 db-use-legacy-gucs = true
+
+## pgrst's own: streaming replicas of the database (comma-separated
+## postgres:// URIs; a URI without user, password or database takes
+## db-uri's). Read-only requests go to a replica that is up, the rest to
+## db-uri. See README "Read replicas".
+# db-replicas = "postgres://replica1:5432,postgres://replica2:5432"
+
+## pgrst's own: seconds a replica's data may lag behind before it gets no
+## more requests; 0 for no limit.
+db-replica-max-lag = 5
 
 ## pgrst's own: refuse PATCH and DELETE without a filter on their table
 ## (400, PGRST119) instead of changing every row, as the pg-safeupdate

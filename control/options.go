@@ -61,8 +61,17 @@ var options = []option{
 	{name: "db-aggregates-enabled", kind: kindBool, def: "false"},
 	// pgrst's own: the distinct query parameter (off: it can be costly).
 	{name: "db-distinct-enabled", kind: kindBool, def: "false"},
+	// pgrst's own: streaming replicas that take the read-only requests
+	// (comma-separated URIs), and how old their data may be, in seconds
+	// (0: no limit).
+	{name: "db-replicas"},
+	{name: "db-replica-max-lag", kind: kindInt, def: "5"},
 	// pgrst's own: PATCH and DELETE need a filter (as pg-safeupdate).
 	{name: "db-safe-writes", kind: kindBool, def: "false"},
+	// pgrst's own: seconds to wait for the database's answer on a
+	// connection before giving the connection up as broken (a stalled
+	// network, a hung server); 0 waits for ever, as PostgREST does.
+	{name: "db-timeout", kind: kindInt, def: "0"},
 	{name: "server-host", def: "!4"},
 	{name: "server-port", kind: kindPort, def: "3000"},
 	{name: "server-reuseport", kind: kindBool, def: "false"},

@@ -56,6 +56,9 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 	if err := checkDistinct(r); err != nil { // distinct.go
 		return nil, err
 	}
+	if len(r.Query.ColumnEmbeds) > 0 && r.Action != ActionInsert {
+		return nil, apierr.NotImplemented("embedded resources in the columns parameter insert related rows: only a POST on a table takes them")
+	}
 	if r.Action == ActionCall {
 		return newCall(r, s) // call.go
 	}
@@ -74,6 +77,11 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 		return nil, err
 	}
 	b := builder{rel: rel, buf: make([]byte, 0, 512), tree: tree, slots: newSlotIndex(q)}
+	if len(q.ColumnEmbeds) > 0 {
+		if b.nest, err = planNested(r, s, rel); err != nil { // nested.go
+			return nil, err
+		}
+	}
 	sources[r.Action](&b, r)
 	b.envelope(r)
 	if b.err != nil {
@@ -114,6 +122,8 @@ type builder struct {
 	alias string
 	// call is the resolved call of a call's plan (call.go), else nil.
 	call *callPlan
+	// nest is the tree of a nested insert (nested.go), else nil.
+	nest *nestLevel
 }
 
 // bind adds a placeholder's bind step and returns its number.
