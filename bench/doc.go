@@ -11,7 +11,8 @@
 //	BENCH_WARMUP       warm-up before each run (default 2s)
 //	BENCH_CONCURRENCY  keep-alive connections of the load generator (default 32)
 //	BENCH_POOL         pgrst's and the floor's db-pool, pgbench's clients (default 8)
-//	BENCH_SCENARIOS    comma-separated ids (default all: 1,1j,2,2j,3,4,5,6,7,8)
+//	BENCH_SCENARIOS    comma-separated ids (default 1,1j,2,2j,3,4,5,6,7,8; also
+//	                   9o,9k: page 1,000 by offset and by keyset)
 //	BENCH_SEED         seed of the random request parameters (default 1)
 //	BENCH_LIMIT        0 to skip pgbench and the floor
 //	BENCH_TARGETS      other servers to compare, name=URL or name=/path/to/binary,

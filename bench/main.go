@@ -129,7 +129,7 @@ func loadConfig() (*config, error) {
 	list := os.Getenv("BENCH_SCENARIOS")
 	if list == "" {
 		for _, s := range all {
-			c.scenarios[s.id] = true
+			c.scenarios[s.id] = !s.optional
 		}
 		c.scenarios[bulkID] = true
 	}
@@ -139,7 +139,7 @@ func loadConfig() (*config, error) {
 			continue
 		}
 		if !known[id] {
-			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8)", id)
+			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8,9o,9k)", id)
 		}
 		c.scenarios[id] = true
 	}

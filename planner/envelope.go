@@ -131,13 +131,16 @@ type envelope struct {
 	HexBody bool
 	// Count is the plan's count mode.
 	Count Count
+	// Keyset says the statement's row ends with the next page's cursor
+	// (wire.Result.Next), NULL when the page is the last (keyset.go).
+	Keyset bool
 }
 
 // appendEnvelopeKey appends the parts of r the envelope depends on to a
 // plan cache key.
 func appendEnvelopeKey(dst []byte, r *Request) []byte {
 	m := &r.Media
-	dst = append(dst, 'E', byte(r.Prefer.Count), byte(m.Body))
+	dst = append(dst, 'E', byte(r.Prefer.Count), byte(m.Body), keyBool(r.Prefer.Keyset))
 	if m.Body == BodyHandler && m.Handler != nil && m.Handler.Function {
 		dst = append(dst, 'F', keyBool(m.Handler.Binary))
 	} else if m.Body == BodyHandler && m.Handler != nil {
@@ -156,8 +159,11 @@ func appendEnvelopeKey(dst []byte, r *Request) []byte {
 // needs.
 func (b *builder) envelope(r *Request) {
 	q, count := r.Query, r.Prefer.Count
-	b.env = envelope{Count: count}
+	b.env = envelope{Count: count, Keyset: b.keyset != nil}
 	b.str(")")
+	if b.keyset != nil {
+		b.keysetSource(q) // keyset.go
+	}
 	counted := count == CountExact || count == CountEstimated
 	write := r.Action.isWrite()
 	// Without a limit the page is the whole result: count the page. A
@@ -204,6 +210,8 @@ func (b *builder) envelope(r *Request) {
 		b.location(r)
 		b.str(" AS location, nullif(current_setting('pgrst.inserted', true), '') AS inserted, " +
 			"pg_catalog.set_config('pgrst.affected', pg_catalog.count(_pgrst_t)::text, true) AS affected")
+	} else if b.keyset != nil {
+		b.str(", null::text AS location, null::text AS inserted, (SELECT pgrst_next FROM pgrst_keyset) AS next")
 	} else if b.call != nil && b.call.writes {
 		// A call that may write: its rows, for the same check.
 		b.str(", null::text AS location, null::text AS inserted, " +
