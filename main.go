@@ -103,6 +103,7 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		MaxLifetime:          time.Duration(cfg.Int("db-pool-max-lifetime")) * time.Second,
 		MaxIdleTime:          time.Duration(cfg.Int("db-pool-max-idletime")) * time.Second,
 		NoPreparedStatements: !cfg.Bool("db-prepared-statements"),
+		Timeout:              time.Duration(cfg.Int("db-timeout")) * time.Second,
 		OnConnect: func() {
 			if p := plane.Load(); p != nil {
 				p.Wake()
@@ -214,9 +215,16 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if admin != nil {
-		admin.Shutdown(sctx)
-	}
+	// Both at once: the API stops accepting at once, whatever the admin
+	// server's connections (fasthttp closes idle ones on a 100 ms tick).
+	adminDone := make(chan struct{})
+	go func() {
+		if admin != nil {
+			admin.Shutdown(sctx)
+		}
+		close(adminDone)
+	}()
+	defer func() { <-adminDone }()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn().Err(err).Msg("in-flight requests did not finish in time")
 	}
@@ -294,6 +302,9 @@ func serverOptions(cfg, prev *control.Config, prevAuth *auth.Verifier, log zerol
 		ServerPort:            cfg.ServerPort,
 		SafeWrites:            cfg.Bool("db-safe-writes"),
 		MaxBodySize:           int(cfg.Int("server-max-body-size")),
+		ListenEnabled:         cfg.Bool("server-listen-enabled"),
+		ListenKeepAlive:       time.Duration(cfg.Int("server-listen-keepalive")) * time.Second,
+		ListenBuffer:          int(cfg.Int("server-listen-buffer")),
 	}, nil
 }
 

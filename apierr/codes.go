@@ -240,6 +240,30 @@ func NotImplemented(details string) *Error {
 	return &Error{Status: 400, Code: "PGRST127", Message: "Feature not implemented", Details: details}
 }
 
+// ListenRefused is PGRST130 (pgrst's own): the request's role may not
+// listen on the channel (pgrst.listen_allowed answered false). 401
+// without a token, so a client knows to authenticate; 403 with one.
+func ListenRefused(channel string, authed bool) *Error {
+	e := &Error{Status: 403, Code: "PGRST130", Message: "Not allowed to listen on channel '" + channel + "'",
+		Hint: "pgrst.listen_allowed(channel) decides who may listen where"}
+	if !authed {
+		e.Status, e.WWWAuthenticate = 401, "Bearer"
+	}
+	return e
+}
+
+// ListenChannel is PGRST131 (pgrst's own): /listen/<channel> names no
+// valid channel (empty, over 63 bytes, or with a NUL byte).
+func ListenChannel(details string) *Error {
+	return &Error{Status: 400, Code: "PGRST131", Message: "Invalid channel name", Details: details}
+}
+
+// ListenUnavailable is PGRST132 (pgrst's own): the server is shutting
+// down and takes no new listener.
+func ListenUnavailable() *Error {
+	return &Error{Status: 503, Code: "PGRST132", Message: "The server is shutting down", RetryAfter: "1"}
+}
+
 // NoRelationship is PGRST200: no relationship between parent and child
 // (with the embed's !hint, "" for none). When suggestion is not "", the
 // hint proposes it instead of misspelt (the child or the parent).

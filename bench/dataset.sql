@@ -108,6 +108,14 @@ create function api.add(a int, b int) returns int
   language sql immutable
   as 'select a + b';
 
+-- Scenario 9 (export): any number of rows, streamed. The orders a
+-- thousand times over, with a note that brings a row's NDJSON to ~250
+-- bytes; a LIMIT stops the nested loop early.
+create view api.export_rows as
+select o.id * 1000 + s.n as id, o.customer_id, o.status, o.total, o.ordered_at, o.shipping_address, s.n as copy,
+       'Leave at the door, ring twice; fragile contents, handle with care; signature required on delivery.'::text as note
+from generate_series(1, 1000) s(n), api.orders o;
+
 grant usage on schema api to web_anon, web_user;
 grant select on all tables in schema api to web_anon, web_user;
 grant insert, update, delete on all tables in schema api to web_user;

@@ -38,13 +38,14 @@ const variants = 16
 
 type config struct {
 	duration, warmup time.Duration
-	conc, pool       int
+	conc, pool, reps int
 	scenarios        map[string]bool
 	seed             uint64
 	limit            bool
 	targets          []targetSpec
 	pprof            bool
 	pgrstBin         string
+	exportRows       int // scenario 9's rows (BENCH_EXPORT_ROWS)
 	floorBin         string
 	resultsDir       string
 }
@@ -82,7 +83,7 @@ func run() int {
 }
 
 func loadConfig() (*config, error) {
-	c := &config{duration: 10 * time.Second, warmup: 2 * time.Second, conc: 32, pool: 8, seed: 1, limit: true}
+	c := &config{duration: 5 * time.Second, warmup: time.Second, conc: 32, pool: 8, reps: 3, seed: 1, limit: true}
 	flag.StringVar(&c.pgrstBin, "pgrst", "bin/pgrst", "the pgrst binary")
 	flag.StringVar(&c.floorBin, "floor", "bin/pgrst-floor", "the floor server binary (bench/floor)")
 	flag.StringVar(&c.resultsDir, "results", "bench/results", "directory for the JSON results and profiles")
@@ -108,6 +109,7 @@ func loadConfig() (*config, error) {
 	dur("BENCH_WARMUP", &c.warmup)
 	num("BENCH_CONCURRENCY", &c.conc)
 	num("BENCH_POOL", &c.pool)
+	num("BENCH_REPS", &c.reps)
 	if v := os.Getenv("BENCH_SEED"); v != "" && err == nil {
 		c.seed, err = strconv.ParseUint(v, 10, 64)
 	}
@@ -124,7 +126,8 @@ func loadConfig() (*config, error) {
 	for _, s := range all {
 		known[s.id] = true
 	}
-	known[bulkID] = true // bulk.go
+	known[bulkID] = true   // bulk.go
+	known[exportID] = true // export.go, not in the default list: long
 	c.scenarios = map[string]bool{}
 	list := os.Getenv("BENCH_SCENARIOS")
 	if list == "" {
@@ -139,9 +142,14 @@ func loadConfig() (*config, error) {
 			continue
 		}
 		if !known[id] {
-			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8,9o,9k)", id)
+			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8,9,po,pk)", id)
 		}
 		c.scenarios[id] = true
+	}
+	if c.scenarios[exportID] {
+		if c.exportRows, err = exportRows(); err != nil {
+			return nil, err
+		}
 	}
 	for _, t := range strings.Split(os.Getenv("BENCH_TARGETS"), ",") {
 		t = strings.TrimSpace(t)
@@ -185,7 +193,6 @@ type bench struct {
 	idleRSS int64
 	// pprofAddr is pgrst's profiling listener (BENCH_PPROF=1).
 	pprofAddr string
-	profiled  bool // the first scenario's profile was taken
 
 	results []*scenarioResult
 	stopped bool

@@ -153,13 +153,17 @@ func resetPeak(pid int) bool {
 	return os.WriteFile("/proc/"+strconv.Itoa(pid)+"/clear_refs", []byte("5"), 0) == nil
 }
 
-// cpuBusy reads /proc/stat: busy and total jiffies of one CPU.
+// cpuBusy reads /proc/stat: busy and total jiffies of one CPU, or of all
+// of them with cpu -1.
 func cpuBusy(cpu int) (busy, total int64) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0, 0
 	}
-	prefix := "cpu" + strconv.Itoa(cpu) + " "
+	prefix := "cpu "
+	if cpu >= 0 {
+		prefix = "cpu" + strconv.Itoa(cpu) + " "
+	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if !strings.HasPrefix(line, prefix) {
 			continue

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,11 +42,18 @@ type runResult struct {
 	EndRSSMB   float64 `json:"end_rss_mb,omitempty"`
 	ServerCPU  float64 `json:"server_cpu_busy_pct"`
 	LoadGenCPU float64 `json:"loadgen_cpu_busy_pct"`
-	// OtherCPU is the share of the server CPU used by processes that are
-	// neither the server nor PostgreSQL: noise from the rest of the machine.
+	// OtherCPU is the share of the whole machine's CPU (all CPUs, from
+	// /proc/stat) used by processes that are neither the server,
+	// PostgreSQL nor the load generator (this process and its pgbench):
+	// noise from the rest of the machine; the worst repetition's.
 	OtherCPU    float64 `json:"other_cpu_pct"`
 	Elapsed     float64 `json:"elapsed_s"`
 	PeakIsLocal bool    `json:"peak_rss_is_per_run,omitempty"`
+	// RepsRPS are the repetitions' figures, of which RPS is the median;
+	// PgrstRatio is the median of pgrst's req/s ÷ this target's, one
+	// ratio per repetition.
+	RepsRPS    []float64 `json:"reps_rps,omitempty"`
+	PgrstRatio float64   `json:"pgrst_ratio,omitempty"`
 }
 
 type scenarioResult struct {
@@ -73,11 +82,15 @@ type meter struct {
 	b         *bench
 	pid       int
 	cpu, db   time.Duration
+	self      time.Duration // the load generator: this process and its reaped pgbench
 	sb, st    int64
 	lb, lt    int64
+	mb, mt    int64 // the whole machine
 	cpu0, db0 time.Duration
+	self0     time.Duration
 	sb0, st0  int64
 	lb0, lt0  int64
+	mb0, mt0  int64
 	peakLocal bool
 	windows   int
 	onStart   func()
@@ -97,27 +110,32 @@ func (m *meter) on(start bool) {
 	if !m.b.place.pinned {
 		sc, lc = -1, -1
 	}
-	now := func() (cpu, db time.Duration, sb, st, lb, lt int64) {
+	now := func() (cpu, db, self time.Duration, sb, st, lb, lt, mb, mt int64) {
 		if m.pid > 0 {
 			cpu = cpuTime(m.pid, false)
 		}
 		db = treeCPU(m.b.pmPID)
+		self = cpuTime(os.Getpid(), true)
 		if sc >= 0 {
 			sb, st = cpuBusy(sc)
 			lb, lt = cpuBusy(lc)
 		}
+		mb, mt = cpuBusy(-1)
 		return
 	}
 	if start {
-		m.cpu0, m.db0, m.sb0, m.st0, m.lb0, m.lt0 = now()
+		m.cpu0, m.db0, m.self0, m.sb0, m.st0, m.lb0, m.lt0, m.mb0, m.mt0 = now()
 		if m.onStart != nil {
 			m.onStart()
 		}
 		return
 	}
-	cpu, db, sb, st, lb, lt := now()
+	cpu, db, self, sb, st, lb, lt, mb, mt := now()
 	m.cpu += cpu - m.cpu0
 	m.db += db - m.db0
+	m.self += self - m.self0
+	m.mb += mb - m.mb0
+	m.mt += mt - m.mt0
 	m.sb += sb - m.sb0
 	m.st += st - m.st0
 	m.lb += lb - m.lb0
@@ -151,8 +169,10 @@ func (m *meter) result(target, kind string, lr *loadResult) *runResult {
 	}
 	if m.st > 0 {
 		r.ServerCPU = 100 * float64(m.sb) / float64(m.st)
-		own := float64(m.cpu+m.db) / float64(clockTick)
-		r.OtherCPU = max(0, 100*(float64(m.sb)-own)/float64(m.st))
+	}
+	if m.mt > 0 {
+		own := float64(m.cpu+m.db+m.self) / float64(clockTick)
+		r.OtherCPU = max(0, 100*(float64(m.mb)-own)/float64(m.mt))
 	}
 	if m.lt > 0 {
 		r.LoadGenCPU = 100 * float64(m.lb) / float64(m.lt)
@@ -210,6 +230,9 @@ func (b *bench) runAll() {
 	if cfg.scenarios[bulkID] {
 		b.runBulk() // bulk.go
 	}
+	if cfg.scenarios[exportID] {
+		b.runExport() // export.go
+	}
 }
 
 func (b *bench) runScenario(sc *scenario, res *scenarioResult) error {
@@ -255,55 +278,88 @@ func (b *bench) runScenario(sc *scenario, res *scenarioResult) error {
 		}
 	}
 
-	// pgrst, and the compared servers interleaved: A B A B.
-	targets := append([]*target{b.pgrst}, b.others...)
-	rounds, d := 1, cfg.duration
-	if len(b.others) > 0 {
-		rounds, d = 2, max(cfg.duration/2, time.Second)
-	}
-	meters := make([]*meter, len(targets))
-	loads := make([]*loadResult, len(targets))
-	for i, t := range targets {
-		meters[i] = b.newMeter(t.pid)
-		loads[i] = &loadResult{}
-	}
-	if b.pprofAddr != "" && !b.profiled {
-		b.profiled = true
-		b.attachProfiler(meters[0], d, sc.id)
-	}
-	for r := 0; r < rounds; r++ {
-		for i, t := range targets {
-			if i > 0 {
-				if st, body, _, err := b.sample(t.addr, sc, 0); err != nil || st >= 400 {
-					loads[i].FirstError = fmt.Sprintf("probe: HTTP %d %v %s", st, err, apiError(body))
-					continue
-				}
+	// Every target of the scenario, run once per repetition, interleaved
+	// (pgrst, compared servers, pgbench-tx, pgbench-bare, floor; again):
+	// a slow spell of the machine hits all of them alike, and the
+	// figures are the medians of the repetitions.
+	var runners []*runner
+	for i, t := range append([]*target{b.pgrst}, b.others...) {
+		if i > 0 {
+			if st, body, _, err := b.sample(t.addr, sc, 0); err != nil || st >= 400 {
+				b.note("scenario %s: %s: probe: HTTP %d %v %s", sc.id, t.name, st, err, apiError(body))
+				continue
 			}
-			mergeLoad(loads[i], b.loadOf(t, sc, d, meters[i]))
+		}
+		runners = append(runners, b.httpRunner(t, sc))
+	}
+	if caps != nil {
+		runners = append(runners, b.pgbenchRunners(sc, caps)...)
+		if sc.id == "1" {
+			f, err := b.startFloor(caps)
+			if err != nil {
+				b.note("floor: %v", err)
+			} else {
+				defer func() { stopCmd(f.cmd); b.floor = nil }()
+				runners = append(runners, b.httpRunner(f, sc))
+			}
+		}
+	}
+	if b.pprofAddr != "" {
+		runners[0].profile = true // the first repetition's window
+	}
+	for rep := 0; rep < cfg.reps; rep++ {
+		for _, r := range runners {
+			rr, err := r.once(rep)
+			if err != nil {
+				b.note("scenario %s: %s: %v", sc.id, r.name, err)
+			}
+			if rr != nil {
+				unit := "req/s"
+				if rr.Kind == "pgbench" {
+					unit = "tx/s "
+				}
+				b.say("  %-13s %9.0f %s p99 %6.2f ms  cpu %5.1f µs  db %5.1f µs  other %3.0f%%  (%d/%d)",
+					r.name, rr.RPS, unit, rr.P99ms, rr.CPUPerReqUs, rr.DBCPUPerReqUs, rr.OtherCPU, rep+1, cfg.reps)
+			}
+			r.reps = append(r.reps, rr)
 			if sc.write {
 				b.reset()
 			}
 		}
 	}
-	for i, t := range targets {
-		rr := meters[i].result(t.name, "http", loads[i])
-		res.Runs = append(res.Runs, rr)
-		b.say("  %-13s %9.0f req/s  p99 %6.2f ms  errors %d", t.name, rr.RPS, rr.P99ms, rr.Errors)
-		if i > 0 && res.Runs[0].RPS > 0 {
-			res.Ratios[t.name+"/pgrst"] = rr.RPS / res.Runs[0].RPS
-		}
-	}
+	summarize(res, runners)
+	return nil
+}
 
-	if caps == nil {
-		return nil
+// runner is one target of a scenario: once measures one repetition.
+type runner struct {
+	name    string
+	profile bool // profile the first repetition (pgrst, BENCH_PPROF=1)
+	once    func(rep int) (*runResult, error)
+	reps    []*runResult // nil where a repetition failed
+}
+
+func (b *bench) httpRunner(t *target, sc *scenario) *runner {
+	r := &runner{name: t.name}
+	r.once = func(rep int) (*runResult, error) {
+		m := b.newMeter(t.pid)
+		if r.profile && rep == 0 {
+			b.attachProfiler(m, b.cfg.duration, sc.id)
+		}
+		return m.result(t.name, "http", b.loadOf(t, sc, b.cfg.duration, m)), nil
 	}
-	// The limit: the same statements through pgbench, and the floor.
+	return r
+}
+
+// pgbenchRunners are the database's limits for the captured statements:
+// pgrst's whole transaction pipelined, and its main statement alone.
+func (b *bench) pgbenchRunners(sc *scenario, caps [][]stmt) []*runner {
 	dir := filepath.Join(b.tmp, "pgbench-"+sc.id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		b.note("scenario %s: %v", sc.id, err)
+		return nil
 	}
-	pb := &pgbenchRun{bin: filepath.Join(b.pgBin, "pgbench"), place: b.place, host: "127.0.0.1",
-		port: b.cluster.Port(), clients: cfg.pool, dir: dir}
+	var out []*runner
 	for _, form := range []struct{ name, target, user string }{
 		{"pipelined", "pgbench-tx", "bench_pgbench"},
 		{"bare", "pgbench-bare", "postgres"},
@@ -313,33 +369,128 @@ func (b *bench) runScenario(sc *scenario, res *scenarioResult) error {
 			b.note("scenario %s: pgbench %s: %v", sc.id, form.name, err)
 			continue
 		}
-		pb.user = form.user
-		m := b.newMeter(0)
-		lr, err := pb.run(job, cfg.warmup, cfg.duration, m.on)
-		if sc.write {
-			b.reset()
+		pb := &pgbenchRun{bin: filepath.Join(b.pgBin, "pgbench"), place: b.place, host: "127.0.0.1",
+			port: b.cluster.Port(), clients: b.cfg.pool, dir: dir, user: form.user}
+		target := form.target
+		out = append(out, &runner{name: target, once: func(int) (*runResult, error) {
+			m := b.newMeter(0)
+			lr, err := pb.run(job, b.cfg.warmup, b.cfg.duration, m.on)
+			if err != nil {
+				return nil, err
+			}
+			return m.result(target, "pgbench", lr), nil
+		}})
+	}
+	return out
+}
+
+// summarize turns the repetitions into the scenario's runs (the median of
+// each figure) and ratios (the median of the per-repetition ratios, each
+// repetition's targets having run side by side).
+func summarize(res *scenarioResult, runners []*runner) {
+	if len(runners) == 0 {
+		return
+	}
+	base := runners[0] // pgrst
+	ratio := func(key string, r *runner, f func(p, o *runResult) float64) {
+		var vs []float64
+		for i, o := range r.reps {
+			if p := base.reps[i]; p != nil && o != nil {
+				if v := f(p, o); v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) {
+					vs = append(vs, v)
+				}
+			}
 		}
-		if err != nil {
-			b.note("scenario %s: %v", sc.id, err)
+		if len(vs) > 0 {
+			res.Ratios[key] = median(vs)
+		}
+	}
+	rps := func(p, o *runResult) float64 { return p.RPS / o.RPS }
+	for i, r := range runners {
+		m := medianRun(r.reps)
+		if m == nil {
 			continue
 		}
-		rr := m.result(form.target, "pgbench", lr)
-		res.Runs = append(res.Runs, rr)
-		b.say("  %-13s %9.0f tx/s   p99 %6.2f ms  errors %d", form.target, rr.RPS, rr.P99ms, rr.Errors)
-		if rr.RPS > 0 {
-			res.Ratios["pgrst/"+form.target] = res.Runs[0].RPS / rr.RPS
+		res.Runs = append(res.Runs, m)
+		switch {
+		case i == 0:
+		case r.name == "pgbench-tx" || r.name == "pgbench-bare" || r.name == "floor":
+			ratio("pgrst/"+r.name, r, rps)
+			ratio("db pgrst/"+r.name, r, func(p, o *runResult) float64 { return p.DBCPUPerReqUs / o.DBCPUPerReqUs })
+			if r.name == "floor" {
+				ratio("p99 pgrst/floor", r, func(p, o *runResult) float64 { return p.P99ms / o.P99ms })
+			}
+			m.PgrstRatio = res.Ratios["pgrst/"+r.name]
+		default: // a compared server
+			ratio(r.name+"/pgrst", r, func(p, o *runResult) float64 { return o.RPS / p.RPS })
+			if v := res.Ratios[r.name+"/pgrst"]; v > 0 {
+				m.PgrstRatio = 1 / v
+			}
 		}
 	}
-	if sc.id == "1" {
-		if err := b.runFloor(sc, caps, res); err != nil {
-			b.note("floor: %v", err)
+}
+
+// medianRun is one run whose figures are the medians of the repetitions'
+// (counts are summed, the noise is the worst).
+func medianRun(reps []*runResult) *runResult {
+	var ok []*runResult
+	for _, r := range reps {
+		if r != nil {
+			ok = append(ok, r)
 		}
 	}
-	return nil
+	if len(ok) == 0 {
+		return nil
+	}
+	out := *ok[0]
+	out.Requests, out.Errors, out.ErrStatus, out.ErrTimeout, out.ErrSocket, out.Elapsed = 0, 0, 0, 0, 0, 0
+	out.PeakRSSMB, out.OtherCPU = 0, 0
+	for _, r := range ok {
+		out.Requests += r.Requests
+		out.Errors += r.Errors
+		out.ErrStatus += r.ErrStatus
+		out.ErrTimeout += r.ErrTimeout
+		out.ErrSocket += r.ErrSocket
+		out.Elapsed += r.Elapsed
+		out.PeakRSSMB = max(out.PeakRSSMB, r.PeakRSSMB)
+		out.OtherCPU = max(out.OtherCPU, r.OtherCPU)
+		out.RepsRPS = append(out.RepsRPS, r.RPS)
+		if out.FirstError == "" {
+			out.FirstError = r.FirstError
+		}
+	}
+	med := func(f func(r *runResult) float64) float64 {
+		vs := make([]float64, len(ok))
+		for i, r := range ok {
+			vs[i] = f(r)
+		}
+		return median(vs)
+	}
+	out.RPS = med(func(r *runResult) float64 { return r.RPS })
+	out.P50ms = med(func(r *runResult) float64 { return r.P50ms })
+	out.P90ms = med(func(r *runResult) float64 { return r.P90ms })
+	out.P99ms = med(func(r *runResult) float64 { return r.P99ms })
+	out.MaxMs = med(func(r *runResult) float64 { return r.MaxMs })
+	out.AvgBodySize = med(func(r *runResult) float64 { return r.AvgBodySize })
+	out.CPUPerReqUs = med(func(r *runResult) float64 { return r.CPUPerReqUs })
+	out.DBCPUPerReqUs = med(func(r *runResult) float64 { return r.DBCPUPerReqUs })
+	out.ServerCPU = med(func(r *runResult) float64 { return r.ServerCPU })
+	out.LoadGenCPU = med(func(r *runResult) float64 { return r.LoadGenCPU })
+	return &out
+}
+
+func median(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // attachProfiler fetches a CPU profile of pgrst during the measured
-// window of the run's first scenario, and its allocation profile at the
+// window of a scenario's first repetition, and its allocation profile at the
 // start and end of the window (compare them with go tool pprof -base).
 func (b *bench) attachProfiler(m *meter, d time.Duration, scenario string) {
 	stamp := b.started.Format("20060102-150405")
@@ -364,11 +515,11 @@ func (b *bench) attachProfiler(m *meter, d time.Duration, scenario string) {
 	}
 }
 
-// runFloor starts bench/floor with scenario 1's captured transaction and
-// measures it like pgrst.
-func (b *bench) runFloor(sc *scenario, caps [][]stmt, res *scenarioResult) error {
+// startFloor starts bench/floor with scenario 1's captured transaction,
+// to be measured like pgrst.
+func (b *bench) startFloor(caps [][]stmt) (*target, error) {
 	if _, err := os.Stat(b.cfg.floorBin); err != nil {
-		return fmt.Errorf("%v (make bench builds it: go build -o bin/pgrst-floor ./bench/floor)", err)
+		return nil, fmt.Errorf("%v (make bench builds it: go build -o bin/pgrst-floor ./bench/floor)", err)
 	}
 	first := caps[0]
 	si := -1
@@ -379,21 +530,21 @@ func (b *bench) runFloor(sc *scenario, caps [][]stmt, res *scenarioResult) error
 	}
 	mi := len(first) - 1
 	if si < 0 || si == mi {
-		return fmt.Errorf("the captured transaction has no settings statement with names and values")
+		return nil, fmt.Errorf("the captured transaction has no settings statement with names and values")
 	}
 	if first[si].Params[0] == nil || first[si].Params[1] == nil {
-		return fmt.Errorf("NULL settings")
+		return nil, fmt.Errorf("NULL settings")
 	}
 	names, err1 := parseTextArray(*first[si].Params[0])
 	values, err2 := parseTextArray(*first[si].Params[1])
 	if err1 != nil || err2 != nil || len(names) != len(values) {
-		return fmt.Errorf("cannot read the settings arrays: %v %v", err1, err2)
+		return nil, fmt.Errorf("cannot read the settings arrays: %v %v", err1, err2)
 	}
 	params := make([]string, len(first[mi].Params))
 	varying := 0
 	for pi, p := range first[mi].Params {
 		if p == nil {
-			return fmt.Errorf("NULL parameter in the main statement")
+			return nil, fmt.Errorf("NULL parameter in the main statement")
 		}
 		params[pi] = *p
 		for _, v := range caps[1:] {
@@ -406,12 +557,12 @@ func (b *bench) runFloor(sc *scenario, caps [][]stmt, res *scenarioResult) error
 		}
 	}
 	if varying != 1 {
-		return fmt.Errorf("expected one varying parameter (the id), found %d", varying)
+		return nil, fmt.Errorf("expected one varying parameter (the id), found %d", varying)
 	}
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	port, err := freePort()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	abs, _ := filepath.Abs(b.cfg.floorBin)
 	cmd := b.place.command(b.place.serverCPU, abs,
@@ -422,40 +573,28 @@ func (b *bench) runFloor(sc *scenario, caps [][]stmt, res *scenarioResult) error
 	logPath := filepath.Join(b.tmp, "floor.log")
 	lf, err := os.Create(logPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		lf.Close()
-		return err
+		return nil, err
 	}
 	lf.Close()
 	b.floor = &target{name: "floor", addr: "127.0.0.1:" + strconv.Itoa(port), cmd: cmd, pid: cmd.Process.Pid}
-	defer func() { stopCmd(cmd); b.floor = nil }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		st, body, err := get(b.floor.addr, "/customers?id=eq.1", "")
 		if err == nil && st == 200 {
-			break
+			return b.floor, nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the floor does not answer (HTTP %d %v %s):\n%s", st, err, body, tailString(readFile(logPath), 10))
+			stopCmd(cmd)
+			return nil, fmt.Errorf("the floor does not answer (HTTP %d %v %s):\n%s", st, err, body, tailString(readFile(logPath), 10))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	m := b.newMeter(b.floor.pid)
-	lr := b.loadOf(b.floor, sc, b.cfg.duration, m)
-	rr := m.result("floor", "http", lr)
-	res.Runs = append(res.Runs, rr)
-	b.say("  %-13s %9.0f req/s  p99 %6.2f ms  errors %d", "floor", rr.RPS, rr.P99ms, rr.Errors)
-	if rr.RPS > 0 {
-		res.Ratios["pgrst/floor"] = res.Runs[0].RPS / rr.RPS
-	}
-	if rr.P99ms > 0 {
-		res.Ratios["p99 pgrst/floor"] = res.Runs[0].P99ms / rr.P99ms
-	}
-	return nil
 }
 
 // parseTextArray reads a one-dimensional text[] literal as PostgreSQL

@@ -101,12 +101,12 @@ func scenarios() []*scenario {
 				uri = strconv.AppendInt(uri, int64(rng.IntN(99000)), 10)
 				return append(uri, "&order=id.asc&limit=1000"...), nil
 			}},
-		{id: "9o", title: "page 1,000 of 20 orders, by offset", method: "GET", limit: true, optional: true,
+		{id: "po", title: "page 1,000 of 20 orders, by offset", method: "GET", limit: true, optional: true,
 			build: func(rng *rand.Rand, uri, body []byte) ([]byte, []byte) {
 				uri = append(uri, "/orders?select=id,status,total&order=id&limit=20&offset="...)
 				return strconv.AppendInt(uri, page(rng), 10), nil
 			}},
-		{id: "9k", title: "page 1,000 of 20 orders, by keyset", method: "GET", limit: true, optional: true,
+		{id: "pk", title: "page 1,000 of 20 orders, by keyset", method: "GET", limit: true, optional: true,
 			needs: "keyset pagination",
 			build: func(rng *rand.Rand, uri, body []byte) ([]byte, []byte) {
 				uri = append(uri, "/orders?select=id,status,total&order=id&limit=20&after=%7B%22id%22%3A"...)

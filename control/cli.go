@@ -189,6 +189,12 @@ db-pool = 10
 ## Seconds a request waits for a free connection before failing.
 db-pool-acquisition-timeout = 10
 
+## pgrst's own: seconds to wait for the database's answer on a connection
+## before giving the connection up (a stalled network, a hung server): the
+## request gets 503 PGRST001, the listener reconnects. 0 waits for ever,
+## as PostgREST does; set it above your longest statement_timeout.
+db-timeout = 0
+
 ## Schemas appended to every request's search_path (for extensions such as
 ## PostGIS); "" for none.
 db-extra-search-path = "public"
@@ -228,6 +234,14 @@ server-port = 3000
 ## pgrst's own: the largest request body accepted, in bytes; a larger one
 ## is refused with 413 (PGRST102) before it is read.
 server-max-body-size = 104857600
+
+## pgrst's own: GET /listen/<channel> relays NOTIFY <channel> as
+## Server-Sent Events, to the roles pgrst.listen_allowed(channel) allows;
+## a comment every server-listen-keepalive seconds; a listener with
+## server-listen-buffer events not yet sent is dropped as too slow.
+server-listen-enabled = false
+server-listen-keepalive = 15
+server-listen-buffer = 64
 
 ## ---- JWT authentication ---------------------------------------------
 

@@ -21,9 +21,10 @@ const (
 // cut short when the pool reports that the database answers again (Wake).
 func (p *Plane) listen(ctx context.Context, first chan struct{}) {
 	uri, channel := p.running.DBURI, p.running.Get("db-channel")
+	timeout := time.Duration(p.running.Int("db-timeout")) * time.Second
 	backoff := minBackoff
 	for {
-		l, err := wire.Listen(ctx, uri, channel)
+		l, err := wire.Listen(ctx, uri, channel, timeout)
 		firstAttempt := first != nil
 		if firstAttempt {
 			close(first)

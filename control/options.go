@@ -63,6 +63,10 @@ var options = []option{
 	{name: "db-distinct-enabled", kind: kindBool, def: "false"},
 	// pgrst's own: PATCH and DELETE need a filter (as pg-safeupdate).
 	{name: "db-safe-writes", kind: kindBool, def: "false"},
+	// pgrst's own: seconds to wait for the database's answer on a
+	// connection before giving the connection up as broken (a stalled
+	// network, a hung server); 0 waits for ever, as PostgREST does.
+	{name: "db-timeout", kind: kindInt, def: "0"},
 	{name: "server-host", def: "!4"},
 	{name: "server-port", kind: kindPort, def: "3000"},
 	{name: "server-reuseport", kind: kindBool, def: "false"},
@@ -73,6 +77,13 @@ var options = []option{
 	{name: "server-timing-enabled", kind: kindBool, def: "false"},
 	// pgrst's own: ETag and If-None-Match on reads (off: PostgREST sends none).
 	{name: "server-etag-enabled", kind: kindBool, def: "false"},
+	// pgrst's own: GET /listen/<channel> relays NOTIFY as Server-Sent
+	// Events (off: PostgREST has no such endpoint); the keep-alive comment
+	// interval in seconds, and the events a subscriber may have queued
+	// before it is dropped as too slow.
+	{name: "server-listen-enabled", kind: kindBool, def: "false"},
+	{name: "server-listen-keepalive", kind: kindPosInt, def: "15"},
+	{name: "server-listen-buffer", kind: kindPosInt, def: "64"},
 	// pgrst's own: the largest request body accepted, in bytes (100 MiB).
 	{name: "server-max-body-size", kind: kindPosInt, def: "104857600"},
 	{name: "admin-server-host"}, // defaults to server-host's value

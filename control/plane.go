@@ -23,6 +23,7 @@ var restartOnly = []string{
 	"db-pool-max-idletime",
 	"db-channel",
 	"db-channel-enabled",
+	"db-timeout",
 	"server-host",
 	"server-port",
 	"server-reuseport",

@@ -40,6 +40,9 @@ type node struct {
 	// spreads below it, grouped by its other columns; grouped (the root
 	// only): some level does.
 	group, grouped bool
+	// cte: the embed reads the rows a nested insert's CTE of that name
+	// returned, not its table (nested.go).
+	cte string
 	// empty: no fields and only empty embeds below; no output column.
 	empty bool
 	// noFields: the select list has no field items.

@@ -341,6 +341,12 @@ func (b *builder) spreadAggOrder(q *Query, c *node) {
 // embedFrom appends the FROM items of embed n.
 func (b *builder) embedFrom(n *node, parentAlias string, parentRel *cache.Relation) {
 	r := n.r
+	if n.cte != "" {
+		b.str(n.cte)
+		b.str(" AS ")
+		b.ident(n.fromAlias)
+		return
+	}
 	if r.Computed {
 		// f(parent_row::source_type): the parent's row by its alias, or by
 		// the root table's unqualified name.

@@ -71,6 +71,10 @@ const (
 	// rows: a media type handler (cache/media.go). A handler of a bytea
 	// domain arrives hex-encoded (Plan.HexBody).
 	BodyHandler
+	// BodyNDJSON is one JSON object per row, each on a line of its own
+	// (application/x-ndjson). Only a streamed statement produces it
+	// (Request.Stream); otherwise the body is empty.
+	BodyNDJSON
 	// BodyGeoJSON is a GeoJSON FeatureCollection of the rows, each a
 	// Feature by PostGIS's ST_AsGeoJSON (application/geo+json), as
 	// PostgREST's built-in handler builds it. Without PostGIS, or without
@@ -134,13 +138,17 @@ type envelope struct {
 	// Keyset says the statement's row ends with the next page's cursor
 	// (wire.Result.Next), NULL when the page is the last (keyset.go).
 	Keyset bool
+	// Stream says the statement returns the page one row per result row
+	// instead of one aggregated row: the response is streamed
+	// (Request.Stream, streamEnvelope).
+	Stream bool
 }
 
 // appendEnvelopeKey appends the parts of r the envelope depends on to a
 // plan cache key.
 func appendEnvelopeKey(dst []byte, r *Request) []byte {
 	m := &r.Media
-	dst = append(dst, 'E', byte(r.Prefer.Count), byte(m.Body), keyBool(r.Prefer.Keyset))
+	dst = append(dst, 'E', byte(r.Prefer.Count), byte(m.Body), keyBool(r.Prefer.Keyset), keyBool(r.Stream))
 	if m.Body == BodyHandler && m.Handler != nil && m.Handler.Function {
 		dst = append(dst, 'F', keyBool(m.Handler.Binary))
 	} else if m.Body == BodyHandler && m.Handler != nil {
@@ -158,6 +166,10 @@ func appendEnvelopeKey(dst []byte, r *Request) []byte {
 // and appends the outer statement. It records in b.env what the caller
 // needs.
 func (b *builder) envelope(r *Request) {
+	if r.Stream && b.keyset == nil && b.streamable(r.Media.Body) {
+		b.streamEnvelope(r.Media.Body)
+		return
+	}
 	q, count := r.Query, r.Prefer.Count
 	b.env = envelope{Count: count, Keyset: b.keyset != nil}
 	b.str(")")
@@ -232,6 +244,41 @@ func (b *builder) envelope(r *Request) {
 	}
 }
 
+// streamable reports whether a streamed statement can render body: the
+// JSON array, NDJSON and CSV of rows, and NDJSON of a function's values.
+func (b *builder) streamable(body Body) bool {
+	switch body {
+	case BodyNDJSON:
+		return b.call == nil || b.call.ret == retRows || b.call.ret == retSetOfScalar
+	case BodyJSON, BodyCSV:
+		return b.call == nil || b.call.ret == retRows
+	}
+	return false
+}
+
+// streamEnvelope closes the source CTE and appends the outer statement of
+// a streamed read: a row per result row, which the server writes out as
+// it arrives (no count, no response GUCs: the headers are gone before the
+// last row). JSON arrives as each row's row_to_json (the element json_agg
+// would add to the array); CSV as the row's columns in text form, which
+// the server quotes as PostgreSQL's record text does, under a header of
+// the column names.
+//
+//	WITH pgrst_source AS (<source>)
+//	SELECT row_to_json(_pgrst_t) FROM (SELECT * FROM pgrst_source) _pgrst_t
+func (b *builder) streamEnvelope(body Body) {
+	b.env = envelope{Stream: true}
+	b.str(")")
+	switch {
+	case body == BodyCSV:
+		b.str(" SELECT * FROM pgrst_source")
+	case b.call != nil && b.call.ret == retSetOfScalar:
+		b.str(" SELECT to_json(_pgrst_t.pgrst_scalar) FROM (SELECT * FROM pgrst_source) _pgrst_t")
+	default:
+		b.str(" SELECT row_to_json(_pgrst_t) FROM (SELECT * FROM pgrst_source) _pgrst_t")
+	}
+}
+
 // body appends the body expression of m.Body. It reports whether the
 // expression reads the single column as _pgrst_t.pgrst_scalar.
 func (b *builder) body(q *Query, m *Media) (raw bool) {
@@ -245,6 +292,8 @@ func (b *builder) body(q *Query, m *Media) (raw bool) {
 	switch kind {
 	case BodyHandler:
 		b.handlerBody(m.Handler)
+	case BodyNDJSON:
+		b.str("''::text") // HEAD; GET streams (streamEnvelope)
 	case BodyJSONStripped:
 		b.str("coalesce(json_strip_nulls(json_agg(_pgrst_t)), '[]')::text")
 	case BodyObject:

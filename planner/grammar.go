@@ -1182,3 +1182,47 @@ func (s *pstate) treePath() ([]string, Field, res) {
 func (s *pstate) columns() ([]string, res) {
 	return sepBy1(s, nil, (*pstate).fieldName, (*pstate).lexemeComma)
 }
+
+// columnEmbeds parses a columns parameter with embeds (columns=a,rel(b,
+// sub!hint(c))), pgrst's own grammar: each item is a field name, an embed
+// is one followed by an optional !hint and its parenthesised columns. It
+// reports ok only when it reads all of s.in and finds an embed; the caller
+// then keeps PostgREST's parse (which stops at the first "(") otherwise.
+func (s *pstate) columnEmbeds() (cols []string, embeds []ColumnEmbed, ok bool) {
+	cols, embeds, ok = s.columnItems(0)
+	return cols, embeds, ok && s.pos == len(s.in) && len(embeds) > 0
+}
+
+func (s *pstate) columnItems(depth int) (cols []string, embeds []ColumnEmbed, ok bool) {
+	if depth >= maxDepth {
+		return nil, nil, false
+	}
+	for {
+		s.ws()
+		name, r := s.fieldName()
+		if !r.ok {
+			return nil, nil, false
+		}
+		hinted := s.char('!').ok
+		if hinted || s.pos < len(s.in) && s.in[s.pos] == '(' {
+			e := ColumnEmbed{Relation: name}
+			if hinted {
+				if e.Hint, r = s.fieldName(); !r.ok {
+					return nil, nil, false
+				}
+			}
+			if !s.char('(').ok {
+				return nil, nil, false
+			}
+			if e.Columns, e.Embeds, ok = s.columnItems(depth + 1); !ok || !s.lexemeChar(')').ok {
+				return nil, nil, false
+			}
+			embeds = append(embeds, e)
+		} else {
+			cols = append(cols, name)
+		}
+		if !s.lexemeComma().ok {
+			return cols, embeds, true
+		}
+	}
+}

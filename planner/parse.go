@@ -152,6 +152,13 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 		}); err != nil {
 			return err
 		}
+		if v := cols.Value; s.pos < len(v) && (v[s.pos] == '(' || v[s.pos] == '!') {
+			// PostgREST's parse stopped at an embed: a nested insert.
+			*s = pstate{in: v}
+			if plain, embeds, ok := s.columnEmbeds(); ok {
+				q.Columns, q.ColumnEmbeds = plain, embeds
+			}
+		}
 		q.HasColumns = true
 	}
 	if sel != nil {

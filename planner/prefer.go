@@ -76,6 +76,9 @@ type Preferences struct {
 	MaxAffected    int64
 	HasMaxAffected bool
 	sawMaxAffected bool
+	// Stream is Prefer: stream, pgrst's own: send a JSON array or CSV
+	// read as its rows arrive (server/stream.go).
+	Stream bool
 	// SingleObject is params=single-object, PostgREST 5's way to pass a
 	// call's whole body as its function's one json argument.
 	SingleObject bool
@@ -110,6 +113,7 @@ var prefWords = map[string]func(p *Preferences){
 	"tx=rollback":                  func(p *Preferences) { setOnce(&p.Tx, TxRollback) },
 	"params=single-object":         func(p *Preferences) { p.SingleObject = true },
 	"pagination=keyset":            func(p *Preferences) { p.Keyset = true },
+	"stream":                       func(p *Preferences) { p.Stream = true },
 }
 
 // setOnce sets *dst to v unless an earlier item set it.
@@ -253,6 +257,9 @@ func (p *Preferences) AppendApplied(dst []byte, a Action) []byte {
 	}
 	if f.keyset && p.Keyset {
 		add("pagination=keyset")
+	}
+	if p.Stream {
+		add("stream")
 	}
 	return dst
 }

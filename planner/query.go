@@ -28,6 +28,9 @@ type Query struct {
 	// Columns is the parsed columns parameter (HasColumns when present).
 	Columns    []string
 	HasColumns bool
+	// ColumnEmbeds are the embeds of the columns parameter
+	// (columns=a,rel(b,sub(c))): a nested insert (nested.go).
+	ColumnEmbeds []ColumnEmbed
 	// OnConflict is the parsed on_conflict parameter.
 	OnConflict    []string
 	HasOnConflict bool
@@ -84,6 +87,15 @@ type DistinctParam struct {
 	Path []string
 	Kind Distinct
 	On   []string
+}
+
+// ColumnEmbed is rel[!hint](columns) in the columns parameter: the body
+// key rel holds the related rows to insert (an object for a to-one
+// relationship, an array or an object for a to-many one).
+type ColumnEmbed struct {
+	Relation, Hint string
+	Columns        []string
+	Embeds         []ColumnEmbed
 }
 
 // Param is one decoded key=value pair. HasValue is false for a bare "key".

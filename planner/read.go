@@ -56,6 +56,9 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 	if err := checkDistinct(r); err != nil { // distinct.go
 		return nil, err
 	}
+	if len(r.Query.ColumnEmbeds) > 0 && r.Action != ActionInsert {
+		return nil, apierr.NotImplemented("embedded resources in the columns parameter insert related rows: only a POST on a table takes them")
+	}
 	if r.Action == ActionCall {
 		return newCall(r, s) // call.go
 	}
@@ -73,11 +76,16 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := planKeyset(r, rel, tree)
+	keys, err := planKeyset(r, rel, tree) // keyset.go
 	if err != nil {
 		return nil, err
 	}
 	b := builder{rel: rel, buf: make([]byte, 0, 512), tree: tree, slots: newSlotIndex(q), keyset: keys}
+	if len(q.ColumnEmbeds) > 0 {
+		if b.nest, err = planNested(r, s, rel); err != nil { // nested.go
+			return nil, err
+		}
+	}
 	sources[r.Action](&b, r)
 	b.envelope(r)
 	if b.err != nil {
@@ -122,6 +130,8 @@ type builder struct {
 	// afterPh the placeholder of its cursor.
 	keyset  []keyTerm
 	afterPh int
+	// nest is the tree of a nested insert (nested.go), else nil.
+	nest *nestLevel
 }
 
 // bind adds a placeholder's bind step and returns its number.

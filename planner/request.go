@@ -49,6 +49,10 @@ type Request struct {
 	Distinct bool
 	// Call is what a call (ActionCall) brings beyond its query (call.go).
 	Call Call
+	// Stream asks for a statement that returns the page row by row, for
+	// a streamed response, when Media allows (Plan.Stream says whether
+	// it did; envelope.go).
+	Stream bool
 }
 
 // Media is how the statement renders the body for the negotiated media

@@ -47,6 +47,7 @@ func (q *Query) ShapeKey(dst []byte) []byte {
 	}
 	dst = append(dst, keyBool(q.HasRange), keyBool(q.HasColumns))
 	dst = appendKeyPath(dst, q.Columns)
+	dst = appendColumnEmbedsKey(dst, q.ColumnEmbeds)
 	dst = append(dst, keyBool(q.HasOnConflict))
 	dst = appendKeyPath(dst, q.OnConflict)
 	dst = append(dst, byte(q.Distinct), keyBool(q.HasAfter))
@@ -140,3 +141,15 @@ func appendLogicKey(dst []byte, l *Logic) []byte {
 }
 
 func appendKeyInt(dst []byte, n int64) []byte { return binary.AppendVarint(dst, n) }
+
+func appendColumnEmbedsKey(dst []byte, es []ColumnEmbed) []byte {
+	dst = appendKeyCount(dst, len(es))
+	for i := range es {
+		e := &es[i]
+		dst = appendKeyStr(dst, e.Relation)
+		dst = appendKeyStr(dst, e.Hint)
+		dst = appendKeyPath(dst, e.Columns)
+		dst = appendColumnEmbedsKey(dst, e.Embeds)
+	}
+	return dst
+}

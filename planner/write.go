@@ -62,6 +62,10 @@ func writeColumns(r *Request, rel *cache.Relation) ([]*cache.Column, error) {
 
 // writeSource appends the mutation CTE and opens pgrst_source over it.
 func (b *builder) writeSource(r *Request) {
+	if b.nest != nil {
+		b.nestedSource(r) // nested.go
+		return
+	}
 	q := r.Query
 	rel := b.rel
 	cols, err := writeColumns(r, rel)
@@ -96,8 +100,14 @@ func (b *builder) writeSource(r *Request) {
 		b.str("SELECT * FROM pgrst_mutation")
 		return
 	}
-	// The returned rows are the root of the select tree, by the
-	// relation's name.
+	b.representation(r)
+}
+
+// representation appends pgrst_source's query of a write's
+// representation: the returned rows are the root of the select tree, by
+// the relation's name.
+func (b *builder) representation(r *Request) {
+	q, rel := r.Query, b.rel
 	root := b.tree
 	b.cur = root
 	b.alias = rel.Name

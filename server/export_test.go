@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/pgrst/pgrst/cache"
@@ -36,3 +37,22 @@ func (s *Server) SetReadTimeouts(read, idle time.Duration) {
 
 // AppendETag is appendETag (etag.go), for its benchmark.
 var AppendETag = appendETag
+
+// ListenStats returns the /listen/ subscribers now and how many were
+// dropped as too slow.
+func (s *Server) ListenStats() (subscribers int64, dropped uint64) {
+	return s.listeners.count.Load(), s.listeners.dropped.Load()
+}
+
+// ListenChannels returns the channels LISTENed to now, sorted.
+func (s *Server) ListenChannels() []string {
+	h := s.listeners
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for ch := range h.channels {
+		out = append(out, ch)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -43,6 +43,7 @@ type exchange struct {
 	order     []int           // Content-Location parameter order
 	head      bool            // HEAD: the body is not sent
 	etag      bool            // the response gets an ETag (etag.go)
+	stream    *subscriber     // a /listen/ stream to start (listen.go)
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -64,6 +65,7 @@ func (x *exchange) reset() {
 	x.payload.Reset()
 	x.pr.Payload = planner.Payload{}
 	x.head, x.etag = false, false
+	x.stream = nil
 }
 
 // Handle is the whole request pipeline: route, authenticate, plan, run,
@@ -98,6 +100,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		x.buf = x.timing.appendHeader(x.buf[:0])
 		h.SetBytesV("Server-Timing", x.buf)
 	}
+	if x.stream != nil {
+		s.startStream(ctx, x.stream) // listen.go: the headers are final
+		x.stream = nil
+	}
 	var query string
 	if rt.LogQuery {
 		query = x.req.SQL // the plan's text: it outlives the exchange
@@ -111,6 +117,11 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 // serve runs a request under one configuration, rt, loaded once by
 // Handle: a reload in between never mixes two configurations.
 func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (authed bool, err error) {
+	if rt.ListenEnabled {
+		if channel, ok := listenChannel(ctx.Path()); ok {
+			return s.serveListen(ctx, x, rt, channel) // listen.go
+		}
+	}
 	plan, authed, err := s.prepare(ctx, x, rt)
 	if err != nil || plan == nil {
 		return authed, err
@@ -120,6 +131,9 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 	// connection itself, and PostgreSQL's statement_timeout the rest.
 	if x.media.plan != nil {
 		return authed, s.respondPlan(ctx, x)
+	}
+	if plan.Stream {
+		return authed, s.serveStream(ctx, x, plan) // stream.go
 	}
 	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
 		if err := x.res.read(ctx, plan, r, x.head); err != nil {
@@ -234,6 +248,9 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	rel, handlers := negotiationTarget(sc, pr, rq.rpc) // negotiate.go
 	x.media, acceptable = negotiateRead(x.accept, q, rel, handlers, rt.PlanEnabled)
 	pr.Media = planner.Media{Body: x.media.body, Handler: x.media.handler}
+	if pr.Stream = acceptable && streamRequested(x, rq.post); pr.Stream { // stream.go
+		pr.Prefer.Count, x.etag = planner.CountNone, false
+	}
 	x.timing.mark(stageParse)
 	plan, err = s.plan(x, sc)
 	if err != nil {
@@ -241,6 +258,12 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 	}
 	if !acceptable {
 		return nil, authed, errMediaType(x.accept)
+	}
+	if !plan.Stream {
+		pr.Prefer.Stream = false // not applied
+		if x.media.body == planner.BodyNDJSON && !x.head {
+			return nil, authed, errMediaType(x.accept)
+		}
 	}
 	if err := pr.Prefer.StrictError(); err != nil {
 		return nil, authed, err

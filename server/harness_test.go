@@ -25,7 +25,7 @@ import (
 const testSecret = "reallyreallyreallyreallyverysafe"
 
 func TestMain(m *testing.M) {
-	pgtest.Main(m, sql.MustRead("demo.sql"), sql.MustRead("test_fixture.sql"), sql.MustRead("test_embed.sql"), sql.MustRead("test_write.sql"), sql.MustRead("test_call.sql"), sql.MustRead("test_openapi.sql"),
+	pgtest.Main(m, sql.MustRead("demo.sql"), sql.MustRead("test_fixture.sql"), sql.MustRead("test_embed.sql"), sql.MustRead("test_write.sql"), sql.MustRead("test_nested.sql"), sql.MustRead("test_call.sql"), sql.MustRead("test_openapi.sql"),
 		sql.MustRead("test_security.sql"), sql.MustRead("test_auth.sql"))
 }
 

@@ -135,6 +135,11 @@ func TestKeysetHeaders(t *testing.T) {
 	if r.Header.Get("Preference-Applied") != "" {
 		t.Errorf("Preference-Applied %q without the preference", r.Header.Get("Preference-Applied"))
 	}
+	// A keyset page is not streamed: its Link comes after the rows.
+	r = s.get(t, "/items?select=id&order=id&limit=2", "Prefer", "pagination=keyset, stream")
+	expect(t, r, 200, `[{"id":1},{"id":2}]`)
+	expectHeader(t, r, "Preference-Applied", "pagination=keyset")
+	expectHeader(t, r, "Link", `</items?select=id&order=id&limit=2&after=%7B%22id%22%20%3A%202%7D>; rel="next"`)
 	// Scripts of another origin may read the Link.
 	r = s.get(t, "/items?select=id&order=id&limit=1", "Prefer", "pagination=keyset", "Origin", "https://app.example")
 	expectHeader(t, r, "Access-Control-Expose-Headers", "Content-Encoding, Content-Location, Content-Range, Content-Type, "+

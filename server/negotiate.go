@@ -191,6 +191,7 @@ var (
 	mediaText           = readMedia{body: planner.BodyText, contentType: "text/plain; charset=utf-8"}
 	mediaXML            = readMedia{body: planner.BodyXML, contentType: "text/xml; charset=utf-8"}
 	mediaOctet          = readMedia{body: planner.BodyBinary, contentType: "application/octet-stream"}
+	mediaNDJSON         = readMedia{body: planner.BodyNDJSON, contentType: "application/x-ndjson"}
 	mediaGeoJSON        = readMedia{body: planner.BodyGeoJSON, contentType: "application/geo+json; charset=utf-8"}
 )
 
@@ -235,6 +236,8 @@ func negotiateRead(list []accepted, q *planner.Query, rel *cache.Relation, hs *c
 			return mediaJSON, true
 		case media.CSV:
 			return mediaCSV, true
+		case media.NDJSON:
+			return mediaNDJSON, true
 		case media.GeoJSON:
 			return mediaGeoJSON, true
 		case media.Text:

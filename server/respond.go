@@ -133,6 +133,24 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 		h.Del("Content-Type")
 		h.SetNoDefaultContentType(true)
 	}
+	setCommonHeaders(h, x, plan)
+	if err := applyGUCHeaders(h, res.gucHeaders); err != nil {
+		return err
+	}
+	if res.gucStatus != 0 {
+		status = res.gucStatus
+	}
+	if x.etag && (status == 200 || status == 206) && !plan.Void {
+		status = applyETag(ctx, x, status) // etag.go
+	}
+	ctx.SetStatusCode(status)
+	return nil
+}
+
+// setCommonHeaders sets the headers every successful response of a
+// planned request has: Content-Profile, Preference-Applied, Warning, Vary.
+func setCommonHeaders(h *fasthttp.ResponseHeader, x *exchange, plan *planner.Plan) {
+	pr := &x.pr
 	if x.byProfile {
 		h.Set("Content-Profile", pr.Schema)
 	}
@@ -145,17 +163,6 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 	}
 	// As PostgREST, on every response but errors.
 	h.Set("Vary", "Accept, Prefer, Range")
-	if err := applyGUCHeaders(h, res.gucHeaders); err != nil {
-		return err
-	}
-	if res.gucStatus != 0 {
-		status = res.gucStatus
-	}
-	if x.etag && (status == 200 || status == 206) && !plan.Void {
-		status = applyETag(ctx, x, status) // etag.go
-	}
-	ctx.SetStatusCode(status)
-	return nil
 }
 
 // limitsAffected reports whether max-affected applies to action a: an

@@ -91,6 +91,15 @@ type Options struct {
 	// address the description names when there is no proxy URI.
 	ServerHost string
 	ServerPort int
+	// ListenEnabled is server-listen-enabled: GET /listen/<channel>
+	// relays the channel's notifications as Server-Sent Events
+	// (listen.go). ListenKeepAlive is the interval of the stream's
+	// keep-alive comments (server-listen-keepalive), ListenBuffer the
+	// events a subscriber may have queued before it is dropped as too
+	// slow (server-listen-buffer); 0 takes the defaults.
+	ListenEnabled   bool
+	ListenKeepAlive time.Duration
+	ListenBuffer    int
 	// MaxBodySize is server-max-body-size: the largest request body, in
 	// bytes (0: DefaultMaxBodySize). New reads it; a change needs a
 	// restart.
@@ -99,6 +108,12 @@ type Options struct {
 
 // DefaultMaxBodySize is server-max-body-size's default, 100 MiB.
 const DefaultMaxBodySize = 100 << 20
+
+// Defaults of server-listen-keepalive and server-listen-buffer.
+const (
+	DefaultListenKeepAlive = 15 * time.Second
+	DefaultListenBuffer    = 64
+)
 
 // readBufferSize bounds the request line and headers.
 const readBufferSize = 16 << 10
@@ -136,6 +151,8 @@ type Server struct {
 	plans *cache.Bounded[cachedPlan]
 	http  *fasthttp.Server
 	stats serverStats // metrics.go
+	// listeners are the /listen/ streams and their LISTEN connection.
+	listeners *hub
 }
 
 type cachedPlan struct {
@@ -148,7 +165,7 @@ func (s *Server) PlanCacheStats() (hits, misses uint64) { return s.plans.Stats()
 
 // New returns a server on pool; it serves 503 until a schema cache is set.
 func New(pool *wire.Pool, o Options, log zerolog.Logger) *Server {
-	s := &Server{pool: pool, log: log, plans: cache.NewBounded[cachedPlan](4096)}
+	s := &Server{pool: pool, log: log, plans: cache.NewBounded[cachedPlan](4096), listeners: newHub(pool, log)}
 	s.SetOptions(o)
 	maxBody := o.MaxBodySize
 	if maxBody <= 0 {
@@ -206,8 +223,11 @@ func (s *Server) Schema() *cache.Schema { return s.schema.Load() }
 func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(lingerListener{ln}) }
 
 // Shutdown stops accepting, waits for in-flight requests up to ctx's
-// deadline, then returns.
+// deadline, then returns. Event streams end first (each with a last
+// "end" event): they would never end on their own, and fasthttp does not
+// wait for them.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.listeners.shutdown(ctx)
 	return s.http.ShutdownWithContext(ctx)
 }
 

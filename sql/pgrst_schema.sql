@@ -58,6 +58,7 @@ alter table pgrst.config add constraint config_key_known check (
     'db-root-spec',
     'db-safe-writes',
     'db-schemas',
+    'db-timeout',
     'db-tx-end',
     'db-uri',
     'db-use-legacy-gucs',
@@ -80,6 +81,9 @@ alter table pgrst.config add constraint config_key_known check (
     'server-cors-allowed-origins',
     'server-etag-enabled',
     'server-host',
+    'server-listen-buffer',
+    'server-listen-enabled',
+    'server-listen-keepalive',
     'server-max-body-size',
     'server-port',
     'server-reuseport',
@@ -128,3 +132,32 @@ drop trigger if exists config_notify on pgrst.config;
 create trigger config_notify
   after insert or update or delete or truncate on pgrst.config
   for each statement execute function pgrst.config_notify();
+
+-- Who may listen to which channel on GET /listen/<channel>
+-- (server-listen-enabled). pgrst calls it under the request's role (the
+-- JWT's role, or db-anon-role), with the request's settings
+-- (request.jwt.claims, request.headers, ...) in place, before it relays
+-- any notification: false refuses (401 without a token, 403 with one).
+-- Installed refusing every channel; replace it with the policy you want,
+-- e.g.
+--
+--   create or replace function pgrst.listen_allowed(channel text) returns boolean
+--     language sql stable
+--     as $$ select channel = 'news'
+--               or channel = 'user_' || (current_setting('request.jwt.claims', true)::json->>'sub') $$;
+--
+-- `pgrst setup` leaves a function that exists alone (an upgrade keeps the
+-- policy). Every role may call it; only its owner may change it.
+do $$
+begin
+  if to_regprocedure('pgrst.listen_allowed(text)') is null then
+    create function pgrst.listen_allowed(channel text) returns boolean
+      language sql stable
+      as 'select false';
+  end if;
+end
+$$;
+comment on function pgrst.listen_allowed(text) is
+  'pgrst: may the current role listen to this channel on GET /listen/<channel>? Called under the request''s role';
+grant usage on schema pgrst to public;
+grant execute on function pgrst.listen_allowed(text) to public;

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgrst/pgrst/sqltext"
 )
@@ -16,16 +17,29 @@ import (
 type Listener struct {
 	conn    *pgx.Conn
 	channel string
+	timeout time.Duration
 }
 
 // Listen connects to uri (libpq connection string) and runs LISTEN channel.
 // A failure to connect is a *ConnError; one of the LISTEN itself a
-// *DBError or *ConnError.
-func Listen(ctx context.Context, uri, channel string) (*Listener, error) {
+// *DBError or *ConnError. With a timeout (db-timeout), Wait checks a
+// silent connection: after timeout without a notification it sends an
+// empty query, which must answer within timeout, so a stalled network or
+// a hung server is noticed; 0 waits for ever.
+func Listen(ctx context.Context, uri, channel string, timeout time.Duration) (*Listener, error) {
 	cfg, err := pgx.ParseConfig(uri)
 	if err != nil {
 		return nil, fmt.Errorf("db-uri: %w", err)
 	}
+	if timeout > 0 {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return listen(ctx, cfg, channel, timeout)
+	}
+	return listen(ctx, cfg, channel, timeout)
+}
+
+func listen(ctx context.Context, cfg *pgx.ConnConfig, channel string, timeout time.Duration) (*Listener, error) {
 	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 5*time.Second {
 		cfg.ConnectTimeout = 5 * time.Second
 	}
@@ -45,7 +59,7 @@ func Listen(ctx context.Context, uri, channel string) (*Listener, error) {
 		conn.Close(context.Background())
 		return nil, classify(err)
 	}
-	return &Listener{conn: conn, channel: channel}, nil
+	return &Listener{conn: conn, channel: channel, timeout: timeout}, nil
 }
 
 // Wait blocks until a notification arrives on the channel and returns its
@@ -53,17 +67,39 @@ func Listen(ctx context.Context, uri, channel string) (*Listener, error) {
 // the Listener and listen again.
 func (l *Listener) Wait(ctx context.Context) (string, error) {
 	for {
-		n, err := l.conn.WaitForNotification(ctx)
+		n, err := l.wait(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return "", ctx.Err()
 			}
 			return "", classify(err)
 		}
+		if n == nil {
+			continue // silence, and the connection answers
+		}
 		if n.Channel == l.channel {
 			return n.Payload, nil
 		}
 	}
+}
+
+// wait waits for one notification; with a timeout, nil after a silence
+// when the connection still answers an empty query in time.
+func (l *Listener) wait(ctx context.Context) (*pgconn.Notification, error) {
+	if l.timeout <= 0 {
+		return l.conn.WaitForNotification(ctx)
+	}
+	wctx, cancel := context.WithTimeout(ctx, l.timeout)
+	n, err := l.conn.WaitForNotification(wctx)
+	cancel()
+	if err == nil || ctx.Err() != nil || wctx.Err() == nil {
+		return n, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, l.timeout)
+	defer cancel()
+	// A timed out read leaves the connection usable; an empty query (not
+	// a Ping, which pgx sends as ";") is the cheapest round trip.
+	return nil, l.conn.PgConn().Exec(pctx, "").Close()
 }
 
 // ServerVersion is the server_version the database reported at connect.

@@ -36,6 +36,12 @@ type Options struct {
 	// transaction mode such as PgBouncer's, where a connection's named
 	// statements may be another client's.
 	NoPreparedStatements bool
+	// Timeout bounds the wait for the database's answers on a
+	// connection (db-timeout): a request, or a query of the schema
+	// cache, that gets none in time fails with a *ConnError and its
+	// connection is closed, so a stalled network or a hung server cannot
+	// hold requests for ever. 0 waits for ever.
+	Timeout time.Duration
 }
 
 // Pool is the connection pool requests run on.
@@ -43,6 +49,7 @@ type Pool struct {
 	pool           *pgxpool.Pool
 	acquireTimeout time.Duration
 	unprepared     bool // Options.NoPreparedStatements
+	timeout        time.Duration
 
 	// Counters for metrics and readiness; updated with atomics only.
 	waiting  atomic.Int64  // requests waiting for a connection
@@ -91,7 +98,7 @@ func Open(o Options) (*Pool, error) {
 	if t <= 0 {
 		t = 10 * time.Second
 	}
-	pool := &Pool{acquireTimeout: t, unprepared: o.NoPreparedStatements}
+	pool := &Pool{acquireTimeout: t, unprepared: o.NoPreparedStatements, timeout: o.Timeout}
 	cfg.AfterConnect = func(context.Context, *pgx.Conn) error {
 		pool.down.Store(false)
 		if o.OnConnect != nil {
@@ -145,6 +152,8 @@ func (p *Pool) Ping(ctx context.Context) error {
 		return err
 	}
 	defer c.Release()
+	ctx, cancel := p.bounded(ctx)
+	defer cancel()
 	if err := c.Ping(ctx); err != nil {
 		return p.failed(classify(err))
 	}
@@ -265,6 +274,15 @@ func (t *timeoutCtx) Err() error {
 	return nil
 }
 
+// bounded is ctx bounded by the pool's Timeout, for the calls off the
+// request path.
+func (p *Pool) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, p.timeout)
+}
+
 // QueryBytes runs sql and returns the raw bytes of the first column of its
 // single row. It serves the schema cache loader, not the request path.
 func (p *Pool) QueryBytes(ctx context.Context, sql string, args ...any) ([]byte, error) {
@@ -273,6 +291,8 @@ func (p *Pool) QueryBytes(ctx context.Context, sql string, args ...any) ([]byte,
 		return nil, err
 	}
 	defer c.Release()
+	ctx, cancel := p.bounded(ctx)
+	defer cancel()
 	var b []byte
 	// Simple-protocol-free exec mode: introspection queries run rarely, so
 	// they are not worth a prepared statement on every connection.
@@ -290,6 +310,8 @@ func (p *Pool) Exec(ctx context.Context, sql string, args ...any) error {
 		return err
 	}
 	defer c.Release()
+	ctx, cancel := p.bounded(ctx)
+	defer cancel()
 	_, err = c.Exec(ctx, sql, args...)
 	return p.failed(classify(err))
 }

@@ -64,6 +64,7 @@ type Request struct {
 	// scratch, reused when the Request is
 	explain []byte
 	arrays  []byte
+	params  [2][]byte
 	result  Result
 }
 
@@ -207,8 +208,46 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 		return err
 	}
 	defer c.Release()
+	if p.timeout > 0 && ctx.Done() == nil {
+		// The request path: a pooled timer context, no allocation.
+		t := getTimeoutCtx(p.timeout)
+		defer t.release()
+		ctx = t
+	} else if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+	}
 	st := stateOf(c.Conn().PgConn())
 
+	settingsParams := r.settingsParams()
+
+	for attempt := 0; ; attempt++ {
+		// Rare: forget them all, rather than track use, when there are
+		// too many or after a schema reload.
+		if gen := p.gen.Load(); len(st.stmts) >= maxStatements || st.gen != gen {
+			if len(st.stmts) > 0 {
+				if err := forgetStatements(ctx, c.Conn(), st); err != nil {
+					return p.failed(classify(err))
+				}
+			}
+			st.gen = gen
+		}
+		stale, err := run(ctx, c.Conn().PgConn(), st, r, settingsParams, !p.unprepared, fn)
+		if stale && attempt == 0 {
+			st.gen = ^p.gen.Load() // forget before the retry
+			continue
+		}
+		if err != nil && p.timeout > 0 && ctx.Err() != nil {
+			abandon(c.Conn().PgConn())
+		}
+		return p.failed(err)
+	}
+}
+
+// settingsParams are the two text[] parameters of the settings statement,
+// in r's scratch space.
+func (r *Request) settingsParams() [][]byte {
 	// A read-only implicit transaction is made so by its first setting.
 	readOnly := r.Tx.ReadOnly && !r.Tx.explicit()
 	r.arrays = append(r.arrays[:0], '{')
@@ -228,26 +267,17 @@ func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) erro
 		}
 	}
 	r.arrays = append(append(r.arrays, r.values...), '}')
-	settingsParams := [2][]byte{r.arrays[:namesEnd], r.arrays[namesEnd:]}
+	r.params = [2][]byte{r.arrays[:namesEnd], r.arrays[namesEnd:]}
+	return r.params[:]
+}
 
-	for attempt := 0; ; attempt++ {
-		// Rare: forget them all, rather than track use, when there are
-		// too many or after a schema reload.
-		if gen := p.gen.Load(); len(st.stmts) >= maxStatements || st.gen != gen {
-			if len(st.stmts) > 0 {
-				if err := forgetStatements(ctx, c.Conn(), st); err != nil {
-					return p.failed(classify(err))
-				}
-			}
-			st.gen = gen
-		}
-		stale, err := run(ctx, c.Conn().PgConn(), st, r, settingsParams[:], !p.unprepared, fn)
-		if stale && attempt == 0 {
-			st.gen = ^p.gen.Load() // forget before the retry
-			continue
-		}
-		return p.failed(err)
-	}
+// abandon closes the socket of a connection that did not answer within
+// db-timeout. pgx closes such a connection in the background, reading
+// what the server still sends until it hangs up, for up to 15 s, and
+// the pool counts it until then: a hung connection would hold its slot,
+// and a stalled network exhaust the pool, that long.
+func abandon(pc *pgconn.PgConn) {
+	pc.Conn().Close()
 }
 
 // forgetStatements deallocates every statement prepared on the connection
@@ -261,64 +291,11 @@ func forgetStatements(ctx context.Context, conn *pgx.Conn, st *connState) error 
 // fresh preparation of the same statements may not have: the caller may
 // retry. Without prepare every statement is sent unnamed.
 func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, prepare bool, fn func(*Result) error) (stale bool, err error) {
-	var steps [8]step
-	n := 0
-	pl := pc.StartPipeline(ctx)
-	// BEGIN and the end of an explicit transaction are unnamed statements:
-	// their text is fixed, but preparing them gains nothing.
-	sendUnnamed := func(sql string, params [][]byte) {
-		pl.SendQueryParams(sql, params, nil, nil, nil)
-		steps[n] = step{sql: sql, unnamed: true}
-		n++
+	q, err := sendPipeline(ctx, pc, st, r, settingsParams, prepare)
+	if err != nil {
+		return false, err
 	}
-	if r.Tx.explicit() {
-		sendUnnamed(r.Tx.begin(), nil)
-	}
-	send := func(sql string, params [][]byte) {
-		if !prepare {
-			sendUnnamed(sql, params)
-			return
-		}
-		s := step{sql: sql}
-		s.name, s.prepare = st.stmts[sql], false
-		if s.name == "" {
-			st.next++
-			s.name, s.prepare = "pgrst_"+strconv.Itoa(st.next), true
-			pl.SendPrepare(s.name, sql, nil)
-		}
-		pl.SendQueryPrepared(s.name, params, nil, nil)
-		steps[n] = s
-		n++
-	}
-	send(settingsSQL, settingsParams)
-	if r.PreRequest != "" {
-		send(r.PreRequest, nil)
-	}
-	explainStep := -1
-	if r.Explain != "" {
-		explainStep = n
-		send(r.Explain, r.ExplainParams)
-	}
-	send(r.SQL, r.Params)
-	mainStep := n - 1
-	if r.Check != "" {
-		sendUnnamed(r.Check, nil)
-	}
-	if r.Tx.explicit() {
-		if r.Tx.Rollback {
-			// Deferred constraints are checked as at a COMMIT, so a
-			// rolled back write fails as the committed one would.
-			sendUnnamed("SET CONSTRAINTS ALL IMMEDIATE", nil)
-			sendUnnamed("ROLLBACK", nil)
-		} else {
-			sendUnnamed("COMMIT", nil)
-		}
-	}
-	if err := pl.Sync(); err != nil {
-		pl.Close()
-		return false, classify(err)
-	}
-
+	pl := q.pl
 	called := false
 	// fail closes the pipeline (reading up to the Sync) after an error of
 	// step s.
@@ -327,25 +304,14 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 		err = classify(err)
 		return s != nil && !s.prepare && !called && isStaleStatement(err), err
 	}
-	for i := 0; i < n; i++ {
-		s := &steps[i]
-		if s.prepare {
-			if _, err := pl.GetResults(); err != nil {
-				return fail(nil, err)
-			}
-			st.stmts[s.sql] = s.name
-		}
-		res, err := pl.GetResults()
+	for i := 0; i < q.n; i++ {
+		s := &q.steps[i]
+		rr, err := q.result(s)
 		if err != nil {
 			return fail(s, err)
 		}
-		rr, ok := res.(*pgconn.ResultReader)
-		if !ok {
-			pl.Close()
-			return false, &ConnError{Err: fmt.Errorf("wire: unexpected pipeline result %T", res)}
-		}
-		if i != mainStep {
-			if i == explainStep {
+		if i != q.main {
+			if i == q.explain {
 				r.explain = r.explain[:0]
 				if rr.NextRow() && len(rr.Values()) > 0 {
 					r.explain = append(r.explain, rr.Values()[0]...)
@@ -370,7 +336,7 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 		} else if rr.NextRow() {
 			called = true
 			res := r.resultOf(rr.Values())
-			if explainStep >= 0 {
+			if q.explain >= 0 {
 				res.Explain = r.explain
 			}
 			ferr = fn(res)
@@ -388,6 +354,99 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 		return false, classify(err)
 	}
 	return false, classify(pl.Close())
+}
+
+// sentPipeline is a request's pipeline once sent: its steps in order,
+// which of them is the main statement and which the EXPLAIN (-1: none).
+type sentPipeline struct {
+	pl            *pgconn.Pipeline
+	st            *connState
+	steps         [8]step
+	n             int
+	main, explain int
+}
+
+// sendPipeline sends r's statements and the Sync. On an error the
+// pipeline is closed.
+func sendPipeline(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, prepare bool) (q sentPipeline, err error) {
+	q.st, q.explain = st, -1
+	pl := pc.StartPipeline(ctx)
+	q.pl = pl
+	// BEGIN and the end of an explicit transaction are unnamed statements:
+	// their text is fixed, but preparing them gains nothing.
+	sendUnnamed := func(sql string, params [][]byte) {
+		pl.SendQueryParams(sql, params, nil, nil, nil)
+		q.steps[q.n] = step{sql: sql, unnamed: true}
+		q.n++
+	}
+	if r.Tx.explicit() {
+		sendUnnamed(r.Tx.begin(), nil)
+	}
+	send := func(sql string, params [][]byte) {
+		if !prepare {
+			sendUnnamed(sql, params)
+			return
+		}
+		s := step{sql: sql}
+		s.name, s.prepare = st.stmts[sql], false
+		if s.name == "" {
+			st.next++
+			s.name, s.prepare = "pgrst_"+strconv.Itoa(st.next), true
+			pl.SendPrepare(s.name, sql, nil)
+		}
+		pl.SendQueryPrepared(s.name, params, nil, nil)
+		q.steps[q.n] = s
+		q.n++
+	}
+	send(settingsSQL, settingsParams)
+	if r.PreRequest != "" {
+		send(r.PreRequest, nil)
+	}
+	if r.Explain != "" {
+		q.explain = q.n
+		send(r.Explain, r.ExplainParams)
+	}
+	send(r.SQL, r.Params)
+	q.main = q.n - 1
+	if r.Check != "" {
+		sendUnnamed(r.Check, nil)
+	}
+	if r.Tx.explicit() {
+		if r.Tx.Rollback {
+			// Deferred constraints are checked as at a COMMIT, so a
+			// rolled back write fails as the committed one would.
+			sendUnnamed("SET CONSTRAINTS ALL IMMEDIATE", nil)
+			sendUnnamed("ROLLBACK", nil)
+		} else {
+			sendUnnamed("COMMIT", nil)
+		}
+	}
+	if err := pl.Sync(); err != nil {
+		pl.Close()
+		return q, classify(err)
+	}
+	return q, nil
+}
+
+// result reads the result of step s, after its Prepare's when it has one
+// (the statement is then known to the connection). The error is
+// pgconn's, unclassified.
+func (q *sentPipeline) result(s *step) (*pgconn.ResultReader, error) {
+	if s.prepare {
+		if _, err := q.pl.GetResults(); err != nil {
+			return nil, err
+		}
+		q.st.stmts[s.sql] = s.name
+	}
+	res, err := q.pl.GetResults()
+	if err != nil {
+		return nil, err
+	}
+	rr, ok := res.(*pgconn.ResultReader)
+	if !ok {
+		return nil, &ConnError{Err: fmt.Errorf("wire: unexpected pipeline result %T", res)}
+	}
+	return rr, nil
 }
 
 // isStaleStatement reports an error that DDL can cause in a statement

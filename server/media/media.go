@@ -22,7 +22,8 @@ const (
 	GeoJSON
 	OpenAPI
 	URLEncoded
-	Plan // application/vnd.pgrst.plan[+text|+json]
+	Plan   // application/vnd.pgrst.plan[+text|+json]
+	NDJSON // application/x-ndjson: pgrst's own, streamed
 )
 
 // Type is a decoded media type. Name is the value as given (for the name
@@ -65,7 +66,7 @@ func Decode(s []byte) Type {
 }
 
 // arrayKind marks vnd.pgrst.array while decoding; Decode never returns it.
-const arrayKind = Plan + 1
+const arrayKind = NDJSON + 1
 
 // known are the type/subtype pairs PostgREST decodes.
 var known = [...]struct {
@@ -88,6 +89,7 @@ var known = [...]struct {
 	{"application/vnd.pgrst.plan", Plan},
 	{"application/vnd.pgrst.plan+text", Plan},
 	{"application/vnd.pgrst.plan+json", Plan},
+	{"application/x-ndjson", NDJSON},
 }
 
 // Mime is the name PostgREST gives the media type in its messages
@@ -121,6 +123,8 @@ func (t Type) Mime() string {
 		return "application/x-www-form-urlencoded"
 	case Plan:
 		return t.planMime()
+	case NDJSON:
+		return "application/x-ndjson"
 	}
 	return latin1(t.Name)
 }
