@@ -202,16 +202,17 @@ func (b *builder) keyAfter(k keyTerm) {
 	if k.desc {
 		op = " < "
 	}
+	beyond := func() { // k > v, or k < v descending
+		b.column(k.name)
+		b.str(op)
+		b.cursorValue(k.name)
+	}
 	b.str("(")
 	switch {
 	case k.notNull:
-		b.column(k.name)
-		b.str(op)
-		b.cursorValue(k.name)
+		beyond()
 	case k.nullsFirst:
-		b.column(k.name)
-		b.str(op)
-		b.cursorValue(k.name)
+		beyond()
 		b.str(" OR (")
 		b.cursorValue(k.name)
 		b.str(" IS NULL AND ")
@@ -220,9 +221,7 @@ func (b *builder) keyAfter(k keyTerm) {
 	default:
 		b.cursorValue(k.name)
 		b.str(" IS NOT NULL AND (")
-		b.column(k.name)
-		b.str(op)
-		b.cursorValue(k.name)
+		beyond()
 		b.str(" OR ")
 		b.column(k.name)
 		b.str(" IS NULL)")

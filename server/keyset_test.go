@@ -180,12 +180,12 @@ func TestKeysetErrors(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"/items?order=id", 400, "PGRST100"},                           // no page size
-		{"/items?order=name->>x&limit=2", 400, "PGRST100"},             // a JSON path
-		{"/nokey?limit=2", 400, "PGRST100"},                            // no order, no primary key
-		{"/items?order=nope&limit=2", 400, "PGRST204"},                 // no such column
+		{"/items?order=id", 400, "PGRST100"},                             // no page size
+		{"/items?order=name->>x&limit=2", 400, "PGRST100"},               // a JSON path
+		{"/nokey?limit=2", 400, "PGRST100"},                              // no order, no primary key
+		{"/items?order=nope&limit=2", 400, "PGRST204"},                   // no such column
 		{"/items?select=grp,count()&limit=2&order=grp", 400, "PGRST123"}, // aggregates are off anyway
-		{"/items?limit=2&after={oops", 400, "22P02"},                   // not JSON
+		{"/items?limit=2&after={oops", 400, "22P02"},                     // not JSON
 	} {
 		expectError(t, s.get(t, c.path, keyset...), c.status, c.code)
 	}
