@@ -1,4 +1,4 @@
-# pgrst: make build | run | test | bench | bench-compare | bench-micro | fuzz | stress | explorer | test-browser | fmt | clean
+# pgrst: make build | run | test | bench | bench-compare | bench-micro | fuzz | stress | stress-listen | explorer | test-browser | fmt | clean
 #
 # make run            builds bin/pgrst and serves a throwaway demo database
 #                     (sql/demo.sql in ./.pgrst-demo) on localhost:3000
@@ -15,7 +15,7 @@ GO     ?= go
 SERVER := bin/pgrst
 CONFIG ?=
 
-.PHONY: build run test vet bench bench-compare bench-micro fuzz stress explorer test-browser fmt clean
+.PHONY: build run test vet bench bench-compare bench-micro fuzz stress stress-listen explorer test-browser fmt clean
 
 build:
 	$(GO) build -o $(SERVER) .
@@ -90,12 +90,31 @@ fuzz:
 	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed" >&2; exit 1; fi
 
 # make stress        the long forms of the reliability and security tests:
-#                     every fuzz target for STRESS_FUZZTIME (default 10m) each,
-#                     one after another, as make fuzz does. make test runs their
-#                     seeds and the short forms of the other suites.
+#                     the soak (soak_test.go: the pgrst binary under a mixed
+#                     workload with a schema reload every 30 s, for STRESS_SOAK,
+#                     default 10m; zero unexpected answers, RSS, goroutines and
+#                     prepared statements per connection flat), then every fuzz
+#                     target for STRESS_FUZZTIME (default 10m) each, one after
+#                     another, as make fuzz does. make test runs the fuzz seeds,
+#                     a soak of a few seconds and the other suites in short form.
+STRESS_SOAK     ?= 10m
 STRESS_FUZZTIME ?= 10m
 stress:
+	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
+	echo "STRESS_SOAK=$(STRESS_SOAK) $(GO) test -run '^TestFaults$$/^Soak$$' -count=1 -v -timeout 0 ." && \
+	STRESS_SOAK=$(STRESS_SOAK) $(GO) test -run '^TestFaults$$/^Soak$$' -count=1 -v -timeout 0 .
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(STRESS_FUZZTIME)
+
+# make stress-listen  the event streams under load (bench/listen): a throwaway
+#                     cluster, bin/pgrst with server-listen-enabled, 2,000
+#                     subscribers over 100 channels and 1,000 notifications/s
+#                     for 20 s; prints the latency NOTIFY -> client (p50, p99,
+#                     max), events lost, pgrst's RSS per subscriber and CPU.
+#                     LISTEN_ARGS changes them, e.g. LISTEN_ARGS="-channels 1 -rate 100"
+LISTEN_ARGS ?=
+stress-listen: build
+	@PG_BIN="$$(scripts/ensure-postgres.sh)" && export PG_BIN && \
+	$(GO) run ./bench/listen -server $(SERVER) $(LISTEN_ARGS)
 
 # make explorer       fetches Swagger UI (the swagger-ui-dist npm package, with npm)
 #                     into .explorer/swagger-ui-dist: admin-server-explorer-dir for

@@ -70,6 +70,7 @@ func TestFaults(t *testing.T) {
 		{"GracefulShutdownUnderLoad", testGracefulShutdownUnderLoad},
 		{"RestartRecovery", testRestartRecovery},
 		{"StalledNetwork", testStalledNetwork},
+		{"Soak", testSoak}, // soak_test.go
 	} {
 		t.Run(f.name, func(t *testing.T) { f.run(t, c) })
 	}

@@ -524,7 +524,7 @@ func (b *bench) startFloor(caps [][]stmt) (*target, error) {
 	first := caps[0]
 	si := -1
 	for i, s := range first {
-		if strings.Contains(s.SQL, "set_config") && len(s.Params) == 2 {
+		if strings.HasPrefix(s.SQL, "select set_config($1, $2, true)") && len(s.Params)%2 == 0 {
 			si = i
 		}
 	}
@@ -532,13 +532,16 @@ func (b *bench) startFloor(caps [][]stmt) (*target, error) {
 	if si < 0 || si == mi {
 		return nil, fmt.Errorf("the captured transaction has no settings statement with names and values")
 	}
-	if first[si].Params[0] == nil || first[si].Params[1] == nil {
-		return nil, fmt.Errorf("NULL settings")
-	}
-	names, err1 := parseTextArray(*first[si].Params[0])
-	values, err2 := parseTextArray(*first[si].Params[1])
-	if err1 != nil || err2 != nil || len(names) != len(values) {
-		return nil, fmt.Errorf("cannot read the settings arrays: %v %v", err1, err2)
+	var names, values []string
+	for i, p := range first[si].Params {
+		if p == nil {
+			return nil, fmt.Errorf("NULL settings")
+		}
+		if i%2 == 0 {
+			names = append(names, *p)
+		} else {
+			values = append(values, *p)
+		}
 	}
 	params := make([]string, len(first[mi].Params))
 	varying := 0
@@ -569,7 +572,7 @@ func (b *bench) startFloor(caps [][]stmt) (*target, error) {
 		"-listen", "127.0.0.1:"+strconv.Itoa(port),
 		"-db", b.cluster.URI("authenticator", "postgres"),
 		"-pool", strconv.Itoa(b.cfg.pool),
-		"-sql", first[mi].SQL, "-params", js(params), "-names", js(names), "-values", js(values))
+		"-sql", first[mi].SQL, "-params", js(params), "-settings", first[si].SQL, "-names", js(names), "-values", js(values))
 	logPath := filepath.Join(b.tmp, "floor.log")
 	lf, err := os.Create(logPath)
 	if err != nil {
@@ -595,37 +598,4 @@ func (b *bench) startFloor(caps [][]stmt) (*target, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// parseTextArray reads a one-dimensional text[] literal as PostgreSQL
-// prints it: {a,"b c",NULL}.
-func parseTextArray(s string) ([]string, error) {
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, fmt.Errorf("not an array: %.40q", s)
-	}
-	s = s[1 : len(s)-1]
-	var out []string
-	for len(s) > 0 {
-		var b strings.Builder
-		if s[0] == '"' {
-			i := 1
-			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-				}
-				b.WriteByte(s[i])
-			}
-			s = s[min(i+1, len(s)):]
-		} else {
-			i := strings.IndexByte(s, ',')
-			if i < 0 {
-				i = len(s)
-			}
-			b.WriteString(s[:i])
-			s = s[i:]
-		}
-		out = append(out, b.String())
-		s = strings.TrimPrefix(s, ",")
-	}
-	return out, nil
 }

@@ -198,6 +198,7 @@ type hub struct {
 	streams  sync.WaitGroup // subscribers not yet unsubscribed
 	count    atomic.Int64   // subscribers now (metrics)
 	dropped  atomic.Uint64  // subscribers dropped for reading too slowly
+	events   atomic.Uint64  // notifications relayed (metrics)
 }
 
 // channelSubs are the subscribers of one channel, served by the LISTEN
@@ -320,6 +321,7 @@ func (h *hub) deliver(channel, payload string) {
 	h.mu.Lock()
 	if c := h.channels[channel]; c != nil {
 		ev = appendEvent(make([]byte, 0, len(payload)+16), payload)
+		h.events.Add(1)
 		for s := range c.subs {
 			select {
 			case s.events <- ev:
@@ -420,12 +422,22 @@ func (h *hub) stream(c net.Conn, s *subscriber) {
 	// fills its queue): a keep-alive that cannot leave ends the stream.
 	timeout := s.keepAlive + 5*time.Second
 	bufs := make(net.Buffers, 0, 16)
-	// write sends bufs; WriteTo consumes the copy, not bufs.
+	var deadline time.Time
+	// write sends bufs; WriteTo consumes the copy, not bufs. The deadline
+	// moves when half of it is used, not at every write.
 	write := func() bool {
 		select {
 		case <-s.end: // keep endLocked's deadline
 		default:
-			c.SetWriteDeadline(time.Now().Add(timeout))
+			if now := time.Now(); deadline.Sub(now) < timeout/2 {
+				deadline = now.Add(timeout)
+				c.SetWriteDeadline(deadline)
+				select {
+				case <-s.end: // ended meanwhile: endLocked's deadline again
+					c.SetWriteDeadline(now.Add(endGrace))
+				default:
+				}
+			}
 		}
 		out := bufs
 		_, err := out.WriteTo(c)

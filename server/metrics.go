@@ -114,5 +114,12 @@ func (s *Server) appendMetrics(b []byte, cs control.Stats) []byte {
 	b = sample(b, "pgrst_listener_up", "", boolean(cs.ListenerUp))
 	b = gauge(b, "pgrst_db_pool_connections", "Open connections in the pool")
 	b = sample(b, "pgrst_db_pool_connections", "", uint64(max(ps.Total, 0)))
+	h := s.listeners // listen.go
+	b = gauge(b, "pgrst_listen_subscribers", "Event streams open on /listen/")
+	b = sample(b, "pgrst_listen_subscribers", "", uint64(max(h.count.Load(), 0)))
+	b = counter(b, "pgrst_listen_events_total", "The total number of notifications relayed to /listen/ subscribers (one per notification)")
+	b = sample(b, "pgrst_listen_events_total", "", h.events.Load())
+	b = counter(b, "pgrst_listen_dropped_total", "The total number of /listen/ subscribers dropped for reading too slowly")
+	b = sample(b, "pgrst_listen_dropped_total", "", h.dropped.Load())
 	return b
 }

@@ -49,8 +49,8 @@ func AppendArrayElem(dst []byte, s string) []byte {
 
 // AppendArrayElemKeepNUL is AppendArrayElem with NUL bytes kept: the one
 // exception to the package's NUL rule. wire sends the request's settings
-// (role, claims, headers, cookies) as two text[] parameters built with
-// it, so that a value holding NUL makes PostgreSQL refuse the statement
+// (role, claims, headers, cookies) as parameters, and as two text[]
+// parameters built with it when they are very many, so that a value holding NUL makes PostgreSQL refuse the statement
 // (invalid byte sequence 0x00) instead of a setting silently taking
 // another value than the client sent — wire's behaviour before this
 // package.

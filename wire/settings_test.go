@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
 
-// Settings travel as two text[] literals built in place: quotes and
-// backslashes are escaped, and adding settings to a reused Request does not
-// allocate.
+// Settings travel as parameters of one set_config per setting, names and
+// values as they are; adding settings to a reused Request and building the
+// statement's parameters does not allocate. Beyond maxArity settings they
+// travel as two text[] literals, quotes and backslashes escaped.
 func TestRequestSettings(t *testing.T) {
 	var r Request
 	names := []string{"role", `a"b`, `c\d`, "empty", "request.headers"}
@@ -29,14 +31,41 @@ func TestRequestSettings(t *testing.T) {
 	if n, v := r.Settings(); !reflect.DeepEqual(n, names) || !reflect.DeepEqual(v, values) {
 		t.Fatalf("settings %q = %q", n, v)
 	}
-	if want := `"role","a\"b","c\\d","empty","request.headers"`; string(r.names) != want {
-		t.Fatalf("names literal %s, want %s", r.names, want)
+	r.Tx = Tx{ReadOnly: true}
+	sql, params := r.settingsParams()
+	if want := "select set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true), " +
+		"set_config($7, $8, true), set_config($9, $10, true), set_config($11, $12, true)"; sql != want {
+		t.Fatalf("statement %s, want %s", sql, want)
 	}
-	if raceEnabled {
-		return
+	want := []string{"transaction_read_only", "on"}
+	for i := range names {
+		want = append(want, names[i], values[i])
 	}
-	if n := testing.AllocsPerRun(100, fill); n != 0 {
-		t.Fatalf("%v allocations per request's settings", n)
+	if got := strs(params); !reflect.DeepEqual(got, want) {
+		t.Fatalf("parameters %q, want %q", got, want)
+	}
+	if sql, params := (&Request{}).settingsParams(); sql != "" || params != nil {
+		t.Fatalf("no settings: %q %q", sql, params)
+	}
+	if !raceEnabled {
+		if n := testing.AllocsPerRun(100, func() { fill(); r.settingsParams() }); n != 0 {
+			t.Fatalf("%v allocations per request's settings", n)
+		}
+	}
+
+	for len(r.ends)/2 <= maxArity {
+		r.Set("x", "y")
+	}
+	r.Tx = Tx{}
+	sql, params = r.settingsParams()
+	if sql != settingsUnnestSQL || len(params) != 2 {
+		t.Fatalf("%d settings: %s with %d parameters", len(r.ends)/2, sql, len(params))
+	}
+	if want := `{"role","a\"b","c\\d","empty","request.headers","x"`; !strings.HasPrefix(string(params[0]), want) {
+		t.Fatalf("names literal %s, want %s...", params[0], want)
+	}
+	if want := `,"y"}`; !strings.HasPrefix(string(params[1]), `{"web_anon","x\"y","\\","",`) || !strings.HasSuffix(string(params[1]), want) {
+		t.Fatalf("values literal %s", params[1])
 	}
 }
 
@@ -68,4 +97,12 @@ func TestTimeoutCtx(t *testing.T) {
 		}
 		d.release()
 	}
+}
+
+func strs(b [][]byte) []string {
+	out := make([]string, len(b))
+	for i, v := range b {
+		out[i] = string(v)
+	}
+	return out
 }

@@ -40,7 +40,7 @@ func (p *Pool) Stream(ctx context.Context, r *Request) (*Stream, error) {
 		return nil, err
 	}
 	st := stateOf(c.Conn().PgConn())
-	settingsParams := r.settingsParams()
+	settingsStmt, settingsParams := r.settingsParams()
 	for attempt := 0; ; attempt++ {
 		if gen := p.gen.Load(); len(st.stmts) >= maxStatements || st.gen != gen {
 			if len(st.stmts) > 0 {
@@ -52,7 +52,7 @@ func (p *Pool) Stream(ctx context.Context, r *Request) (*Stream, error) {
 			st.gen = gen
 		}
 		s := &Stream{p: p, c: c}
-		stale, err := s.open(ctx, c.Conn().PgConn(), st, r, settingsParams, !p.unprepared)
+		stale, err := s.open(ctx, c.Conn().PgConn(), st, r, settingsStmt, settingsParams, !p.unprepared)
 		if err == nil {
 			return s, nil
 		}
@@ -67,8 +67,8 @@ func (p *Pool) Stream(ctx context.Context, r *Request) (*Stream, error) {
 
 // open sends the pipeline and reads up to the main statement's first row
 // (or its end).
-func (s *Stream) open(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsParams [][]byte, prepare bool) (stale bool, err error) {
-	q, err := sendPipeline(ctx, pc, st, r, settingsParams, prepare)
+func (s *Stream) open(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, settingsStmt string, settingsParams [][]byte, prepare bool) (stale bool, err error) {
+	q, err := sendPipeline(ctx, pc, st, r, settingsStmt, settingsParams, prepare)
 	if err != nil {
 		return false, err
 	}

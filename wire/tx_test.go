@@ -3,6 +3,7 @@ package wire_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/pgrst/pgrst/wire"
@@ -113,5 +114,47 @@ func TestRollbackRaisesDeferred(t *testing.T) {
 	}
 	if got, err := run(t, p, wire.Tx{Rollback: true}, "insert into deferred_unique values (2) returning n"); err != nil || got != "2" {
 		t.Fatalf("a rolled back insert that holds: %q %v", got, err)
+	}
+}
+
+// Settings reach the main statement whatever their count (one set_config
+// each, or the unnest form beyond a hundred), in order, quotes and
+// backslashes intact, and a NUL in a value is refused, not cut.
+func TestSettingsReachStatement(t *testing.T) {
+	p, err := wire.Open(wire.Options{URI: pgtest.Shared().URI("postgres", "postgres"), PoolSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, n := range []int{0, 1, 3, 100, 101, 150} {
+		r := &wire.Request{Tx: wire.Tx{ReadOnly: true},
+			SQL: "select null::text, null::text, coalesce(current_setting('pgrst.a', true), '') || '|' || current_setting('transaction_read_only'), null::text, null::text"}
+		for i := 0; i < n; i++ {
+			r.Set("pgrst.a", `v"\`+strconv.Itoa(i))
+		}
+		var got string
+		if err := p.Run(context.Background(), r, func(res *wire.Result) error {
+			got = string(res.Body)
+			return nil
+		}); err != nil {
+			t.Fatalf("%d settings: %v", n, err)
+		}
+		want := "|on"
+		if n > 0 {
+			want = `v"\` + strconv.Itoa(n-1) + want
+		}
+		if got != want {
+			t.Fatalf("%d settings: %q, want %q", n, got, want)
+		}
+	}
+	for _, n := range []int{1, 101} {
+		r := &wire.Request{SQL: "select null::text, null::text, current_setting('pgrst.a', true), null::text, null::text"}
+		for i := 0; i < n; i++ {
+			r.Set("pgrst.a", "a\x00b")
+		}
+		var de *wire.DBError
+		if err := p.Run(context.Background(), r, func(*wire.Result) error { return nil }); !errors.As(err, &de) {
+			t.Fatalf("%d settings with NUL: %v, want a database error", n, err)
+		}
 	}
 }

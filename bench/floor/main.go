@@ -17,8 +17,6 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-const settingsSQL = "select set_config(k, v, true) from unnest($1::text[], $2::text[]) as t(k, v)"
-
 // idMarker in -params stands for the request's id.
 const idMarker = "{id}"
 
@@ -27,10 +25,9 @@ type floor struct {
 	sql      string
 	params   []string
 	idIndex  int
-	names    []byte // the settings' names as a text[] literal
-	names0   []string
+	names    []string
 	values   []string // constant values; request.* ones are filled per request
-	settings string   // the settings statement
+	settings string   // the settings statement: its parameters are names and values in turn
 }
 
 func main() {
@@ -39,23 +36,23 @@ func main() {
 	poolSize := flag.Int("pool", 8, "connections")
 	sqlText := flag.String("sql", "", "the main statement")
 	params := flag.String("params", "[]", `the main statement's parameters, a JSON array of strings; "{id}" is the request's id`)
+	settings := flag.String("settings", "", "the settings statement, whose parameters are the settings' names and values in turn")
 	names := flag.String("names", "[]", "the settings' names, a JSON array")
 	values := flag.String("values", "[]", "the settings' values, a JSON array; those of request.method, request.path and request.headers are set per request")
 	flag.Parse()
 
-	f := &floor{sql: *sqlText, settings: settingsSQL, idIndex: -1}
+	f := &floor{sql: *sqlText, settings: *settings, idIndex: -1}
 	must(json.Unmarshal([]byte(*params), &f.params))
-	must(json.Unmarshal([]byte(*names), &f.names0))
+	must(json.Unmarshal([]byte(*names), &f.names))
 	must(json.Unmarshal([]byte(*values), &f.values))
-	if len(f.names0) != len(f.values) || f.sql == "" {
-		must(fmt.Errorf("-names and -values differ in length, or -sql is empty"))
+	if len(f.names) != len(f.values) || f.sql == "" || f.settings == "" {
+		must(fmt.Errorf("-names and -values differ in length, or -sql or -settings is empty"))
 	}
 	for i, p := range f.params {
 		if p == idMarker {
 			f.idIndex = i
 		}
 	}
-	f.names = appendTextArray(nil, f.names0)
 
 	cfg, err := pgxpool.ParseConfig(*uri)
 	must(err)
@@ -93,19 +90,17 @@ func (f *floor) handle(ctx *fasthttp.RequestCtx) {
 	}
 
 	// Settings values: constants, and the request's method, path, headers.
-	var buf [1024]byte
-	arr := append(buf[:0], '{')
-	for i, name := range f.names0 {
-		if i > 0 {
-			arr = append(arr, ',')
-		}
+	var sbuf [32][]byte
+	var h [512]byte
+	sparams := sbuf[:0]
+	for i, name := range f.names {
+		sparams = append(sparams, unsafe.Slice(unsafe.StringData(name), len(name)))
 		switch name {
 		case "request.method":
-			arr = appendQuoted(arr, ctx.Method())
+			sparams = append(sparams, ctx.Method())
 		case "request.path":
-			arr = appendQuoted(arr, ctx.Path())
+			sparams = append(sparams, ctx.Path())
 		case "request.headers":
-			var h [512]byte
 			j := append(h[:0], '{')
 			first := true
 			ctx.Request.Header.VisitAll(func(k, v []byte) {
@@ -118,13 +113,11 @@ func (f *floor) handle(ctx *fasthttp.RequestCtx) {
 				j = append(j, '"', ':')
 				j = appendJSON(j, v)
 			})
-			j = append(j, '}')
-			arr = appendQuoted(arr, j)
+			sparams = append(sparams, append(j, '}'))
 		default:
-			arr = appendQuoted(arr, unsafe.Slice(unsafe.StringData(f.values[i]), len(f.values[i])))
+			sparams = append(sparams, unsafe.Slice(unsafe.StringData(f.values[i]), len(f.values[i])))
 		}
 	}
-	arr = append(arr, '}')
 
 	var pbuf [4][]byte
 	params := pbuf[:0]
@@ -153,7 +146,7 @@ func (f *floor) handle(ctx *fasthttp.RequestCtx) {
 	if prepare {
 		pl.SendPrepare("floor_settings", f.settings, nil)
 	}
-	pl.SendQueryPrepared("floor_settings", [][]byte{f.names, arr}, nil, nil)
+	pl.SendQueryPrepared("floor_settings", sparams, nil, nil)
 	if prepare {
 		pl.SendPrepare("floor_main", f.sql, nil)
 	}
@@ -202,29 +195,6 @@ func (f *floor) handle(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	st.prepared = true
-}
-
-func appendTextArray(dst []byte, list []string) []byte {
-	dst = append(dst, '{')
-	for i, s := range list {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendQuoted(dst, unsafe.Slice(unsafe.StringData(s), len(s)))
-	}
-	return append(dst, '}')
-}
-
-// appendQuoted appends s as a double-quoted element of an array literal.
-func appendQuoted(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	for _, c := range s {
-		if c == '"' || c == '\\' {
-			dst = append(dst, '\\')
-		}
-		dst = append(dst, c)
-	}
-	return append(dst, '"')
 }
 
 func appendLower(dst, s []byte) []byte {

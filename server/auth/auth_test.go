@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -891,4 +892,43 @@ func TestCacheEvictions(t *testing.T) {
 	if e := mustNew(t, Options{Secret: []byte(secret)}).CacheEvictions(); e != 0 {
 		t.Fatalf("evictions %d without a cache", e)
 	}
+}
+
+// FuzzClaims signs whatever payload the fuzzer makes, so it gets past the
+// signature to the claims: no panic; a payload that is not a JSON object
+// is refused; an accepted one gives a role and request.jwt.claims that
+// are a JSON object whose "role" is that role.
+func FuzzClaims(f *testing.F) {
+	for _, s := range []string{`{"role":"author"}`, `{}`, `{"role":1}`, `{"role":"a","role":"b"}`,
+		`{"exp":1,"role":"x"}`, `{"nbf":99999999999}`, `{"aud":["a",{}]}`, `[]`, `"x"`, `{"role":"\u0000"}`,
+		`{"role":"a\"b","x":[1,{"y":null}]}`, "{\"role\":\"\xff\"}", `{"a":1e999}`} {
+		f.Add([]byte(s))
+	}
+	v := mustNew(f, Options{Secret: []byte(secret), AnonRole: "anon", CacheEntries: 16})
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		tok, err := jws.Sign(payload, jws.WithKey(jwa.HS256, []byte(secret)))
+		if err != nil {
+			return // jwx refuses to sign it
+		}
+		res, aerr := v.Authenticate([]byte("Bearer "+string(tok)), now)
+		// UseNumber: 1e999 is a JSON number, which PostgreSQL takes.
+		var obj map[string]any
+		d := json.NewDecoder(bytes.NewReader(payload))
+		d.UseNumber()
+		isObject := d.Decode(&obj) == nil && obj != nil && !d.More()
+		if aerr != nil {
+			return
+		}
+		if !isObject {
+			t.Fatalf("payload %q accepted (role %q)", payload, res.Role)
+		}
+		// A role claim "" gives the role "", which PostgreSQL refuses
+		// (401), as PostgREST.
+		var claims map[string]any
+		d = json.NewDecoder(bytes.NewReader(res.Claims))
+		d.UseNumber()
+		if err := d.Decode(&claims); err != nil || claims["role"] != strings.ToValidUTF8(res.Role, "\uFFFD") {
+			t.Fatalf("payload %q: claims %q for role %q (%v)", payload, res.Claims, res.Role, err)
+		}
+	})
 }
