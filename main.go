@@ -98,7 +98,7 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		return 1
 	}
 	var plane atomic.Pointer[control.Plane]
-	pool, err := wire.Open(wire.Options{URI: cfg.DBURI, PoolSize: cfg.DBPool,
+	poolOpts := wire.Options{URI: cfg.DBURI, PoolSize: cfg.DBPool,
 		AcquireTimeout:       cfg.DBPoolAcquisitionTimeout,
 		MaxLifetime:          time.Duration(cfg.Int("db-pool-max-lifetime")) * time.Second,
 		MaxIdleTime:          time.Duration(cfg.Int("db-pool-max-idletime")) * time.Second,
@@ -108,12 +108,29 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 			if p := plane.Load(); p != nil {
 				p.Wake()
 			}
-		}})
+		}}
+	pool, err := wire.Open(poolOpts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgrst:", err)
 		return 1
 	}
 	defer pool.Close()
+	var replicas *wire.Replicas
+	if len(cfg.DBReplicas) > 0 {
+		replicas, err = wire.OpenReplicas(pool, cfg.DBURI, wire.ReplicaOptions{URIs: cfg.DBReplicas,
+			Pool: poolOpts, MaxLag: cfg.DBReplicaMaxLag, OnChange: func(r *wire.Replica, st wire.ReplicaState) {
+				ev := log.Warn()
+				if st == wire.ReplicaUp {
+					ev = log.Info()
+				}
+				ev.Str("replica", r.Name).Str("state", st.String()).Msg("replica state changed")
+			}})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pgrst:", err)
+			return 1
+		}
+		defer replicas.Close()
+	}
 
 	network, addr := cfg.ListenAddress()
 	ln, err := net.Listen(network, addr)
@@ -132,6 +149,7 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	}
 
 	srv := server.New(pool, opts, log)
+	srv.UseReplicas(replicas)
 	// Only the plane's goroutine calls Prepare and LoadSchema, one at a
 	// time, so current needs no lock.
 	current := struct {
@@ -147,6 +165,9 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 				return nil, err
 			}
 			return func() {
+				if replicas != nil {
+					replicas.SetMaxLag(c.DBReplicaMaxLag)
+				}
 				srv.SetOptions(o)
 				setLogLevel(c.LogLevel)
 				if current.auth != o.Auth {
@@ -160,10 +181,20 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 			if err != nil {
 				return "", err
 			}
+			if replicas != nil {
+				// Before the new cache is used: a replica serves again
+				// once it has the DDL this load saw.
+				if err := replicas.SetFloor(ctx); err != nil {
+					log.Warn().Err(err).Msg("cannot read the primary's WAL position for the replicas")
+				}
+			}
 			reload := srv.Schema() != nil
 			srv.SetSchema(sc)
 			if reload {
 				pool.ForgetStatements()
+			}
+			if replicas != nil {
+				replicas.ForgetStatements()
 			}
 			return fmt.Sprintf("%d relations, %d functions, postgres %s",
 				len(sc.Relations), len(sc.Functions), sc.PgVersionText), nil
@@ -176,6 +207,9 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	go p.Run(ctx)
+	if replicas != nil {
+		go replicas.Check(ctx)
+	}
 
 	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()

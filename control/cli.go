@@ -211,6 +211,16 @@ db-extra-search-path = "public"
 ## request.jwt.claims and request.headers.
 db-use-legacy-gucs = true
 
+## pgrst's own: streaming replicas of the database (comma-separated
+## postgres:// URIs; a URI without user, password or database takes
+## db-uri's). Read-only requests go to a replica that is up, the rest to
+## db-uri. See README "Read replicas".
+# db-replicas = "postgres://replica1:5432,postgres://replica2:5432"
+
+## pgrst's own: seconds a replica's data may lag behind before it gets no
+## more requests; 0 for no limit.
+db-replica-max-lag = 5
+
 ## pgrst's own: refuse PATCH and DELETE without a filter on their table
 ## (400, PGRST119) instead of changing every row, as the pg-safeupdate
 ## extension would.

@@ -65,6 +65,11 @@ type Config struct {
 	// DBMaxRows caps the rows a request reads; 0 means no limit (PostgREST's
 	// unset; an explicit 0 is read as no limit too).
 	DBMaxRows int64
+	// DBReplicas are the URIs of the streaming replicas that take the
+	// read-only requests (db-replicas); DBReplicaMaxLag is how old their
+	// data may be (0: no limit).
+	DBReplicas      []string
+	DBReplicaMaxLag time.Duration
 	// DBUseLegacyGUCs also sets the pre-v10 request.jwt.claim.<name> and
 	// request.header.<name> GUCs beside request.jwt.claims/request.headers.
 	DBUseLegacyGUCs bool
@@ -143,6 +148,10 @@ func Build(raw Settings) (*Config, error) {
 	c.DBPreRequest = strings.TrimSpace(c.Get("db-pre-request"))
 	c.DBMaxRows = c.Int("db-max-rows")
 	c.DBUseLegacyGUCs = c.Bool("db-use-legacy-gucs")
+	if c.DBReplicas, err = replicas(c.Get("db-replicas")); err != nil {
+		return nil, err
+	}
+	c.DBReplicaMaxLag = time.Duration(c.Int("db-replica-max-lag")) * time.Second
 
 	if c.ServerHost, err = serverHost("server-host", c.Get("server-host")); err != nil {
 		return nil, err
@@ -291,6 +300,20 @@ func schemas(v string) ([]string, error) {
 	for _, s := range list {
 		if s == "pg_catalog" || s == "information_schema" {
 			return nil, optErrorf("db-schemas", "schema %q cannot be exposed", s)
+		}
+	}
+	return list, nil
+}
+
+// replicas checks db-replicas: comma-separated postgres:// URIs, each
+// naming a host. (No multi-host URIs: each replica is one server.) The
+// message never quotes a URI, which may hold a password.
+func replicas(v string) ([]string, error) {
+	list := splitList(v)
+	for i, uri := range list {
+		u, err := url.Parse(uri)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Hostname() == "" {
+			return nil, optErrorf("db-replicas", "replica %d is not a postgres:// URI with a host", i+1)
 		}
 	}
 	return list, nil

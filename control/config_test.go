@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,6 +204,20 @@ func TestBuildValues(t *testing.T) {
 	}
 }
 
+// db-replicas is a list of URIs; db-replica-max-lag is in seconds.
+func TestReplicaOptions(t *testing.T) {
+	c, err := build(t, Settings{"db-replicas": " postgres://r1:5433/app , postgresql://u:p@r2 "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"postgres://r1:5433/app", "postgresql://u:p@r2"}; !slices.Equal(c.DBReplicas, want) || c.DBReplicaMaxLag != 5*time.Second {
+		t.Fatalf("%q, %v; want %q, 5s", c.DBReplicas, c.DBReplicaMaxLag, want)
+	}
+	if c, err = build(t, Settings{"db-replica-max-lag": "0"}); err != nil || c.DBReplicas != nil || c.DBReplicaMaxLag != 0 {
+		t.Fatalf("%v %v %v", c.DBReplicas, c.DBReplicaMaxLag, err)
+	}
+}
+
 func TestBools(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -258,6 +273,9 @@ func TestBuildErrors(t *testing.T) {
 		{Settings{"server-unix-socket-mode": "999"}, `server-unix-socket-mode: "999" is not an octal file mode between 600 and 777`},
 		{Settings{"server-unix-socket-mode": "500"}, `server-unix-socket-mode: "500" is not an octal file mode between 600 and 777`},
 		{Settings{"jwt-cache-max-entries": "-5"}, `jwt-cache-max-entries: "-5" is not a non-negative integer`},
+		{Settings{"db-replicas": "postgres://r1:5432,host=r2 user=x password=secret"}, `db-replicas: replica 2 is not a postgres:// URI with a host`},
+		{Settings{"db-replicas": "postgres:///db"}, `db-replicas: replica 1 is not a postgres:// URI with a host`},
+		{Settings{"db-replica-max-lag": "1s"}, `db-replica-max-lag: "1s" is not a non-negative integer`},
 		{Settings{"jwt-jwks-url": "ftp://u:secret@x/keys"}, `jwt-jwks-url: "ftp://u:xxxxx@x/keys" is not an http(s) URL`},
 		{Settings{"jwt-oidc-issuer": "login.example.com"}, `jwt-oidc-issuer: "login.example.com" is not an http(s) URL`},
 		{Settings{"jwt-jwks-url": "https://a/keys", "jwt-oidc-issuer": "https://a"}, `jwt-oidc-issuer: set jwt-jwks-url or jwt-oidc-issuer, not both`},

@@ -61,6 +61,11 @@ var options = []option{
 	{name: "db-aggregates-enabled", kind: kindBool, def: "false"},
 	// pgrst's own: the distinct query parameter (off: it can be costly).
 	{name: "db-distinct-enabled", kind: kindBool, def: "false"},
+	// pgrst's own: streaming replicas that take the read-only requests
+	// (comma-separated URIs), and how old their data may be, in seconds
+	// (0: no limit).
+	{name: "db-replicas"},
+	{name: "db-replica-max-lag", kind: kindInt, def: "5"},
 	// pgrst's own: PATCH and DELETE need a filter (as pg-safeupdate).
 	{name: "db-safe-writes", kind: kindBool, def: "false"},
 	// pgrst's own: seconds to wait for the database's answer on a

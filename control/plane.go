@@ -21,6 +21,7 @@ var restartOnly = []string{
 	"db-pool-acquisition-timeout",
 	"db-pool-max-lifetime",
 	"db-pool-max-idletime",
+	"db-replicas",
 	"db-channel",
 	"db-channel-enabled",
 	"db-timeout",

@@ -43,6 +43,8 @@ type node struct {
 	// cte: the embed reads the rows a nested insert's CTE of that name
 	// returned, not its table (nested.go).
 	cte string
+	// junctionCTE: likewise for the junction of a many-to-many embed.
+	junctionCTE string
 	// empty: no fields and only empty embeds below; no output column.
 	empty bool
 	// noFields: the select list has no field items.

@@ -345,6 +345,10 @@ func (b *builder) embedFrom(n *node, parentAlias string, parentRel *cache.Relati
 		b.str(n.cte)
 		b.str(" AS ")
 		b.ident(n.fromAlias)
+		if n.junctionCTE != "" {
+			b.str(", ")
+			b.str(n.junctionCTE)
+		}
 		return
 	}
 	if r.Computed {
@@ -389,13 +393,20 @@ func (b *builder) joinConditions(n *node, parentAlias string, parentRel *cache.R
 		return
 	}
 	if j := r.Junction; j != nil {
+		junction := func() {
+			if n.junctionCTE != "" {
+				b.str(n.junctionCTE)
+			} else {
+				b.qname(j.Table)
+			}
+		}
 		for i := range j.TargetColumns {
 			where()
 			b.ident(n.fromAlias)
 			b.str(".")
 			b.ident(j.TargetColumns[i])
 			b.str(" = ")
-			b.qname(j.Table)
+			junction()
 			b.str(".")
 			b.ident(j.TargetJunctionColumns[i])
 		}
@@ -405,7 +416,7 @@ func (b *builder) joinConditions(n *node, parentAlias string, parentRel *cache.R
 			b.str(".")
 			b.ident(j.SourceColumns[i])
 			b.str(" = ")
-			b.qname(j.Table)
+			junction()
 			b.str(".")
 			b.ident(j.SourceJunctionColumns[i])
 		}

@@ -60,9 +60,13 @@ func (lv *nestLevel) cte() string {
 	return "pgrst_i" + strconv.Itoa(lv.id)
 }
 
+// junctionCTE is the name of the junction insert of a many-to-many level.
+func (lv *nestLevel) junctionCTE() string { return "pgrst_j" + strconv.Itoa(lv.id) }
+
 // links are the columns of a level that other levels take: the key
-// columns of its to-many children's relationships, and those its parent
-// takes when it is inserted before it.
+// columns of its to-many children's relationships (of the source, through
+// a junction), those its parent takes when it is inserted before it, and
+// those a junction takes of the target of a many-to-many level.
 func (lv *nestLevel) links() []string {
 	var cols []string
 	add := func(names []string) {
@@ -72,11 +76,17 @@ func (lv *nestLevel) links() []string {
 			}
 		}
 	}
-	if lv.before {
+	switch {
+	case lv.before:
 		add(lv.r.ForeignColumns)
+	case lv.r != nil && lv.r.Junction != nil:
+		add(lv.r.Junction.TargetColumns)
 	}
 	for _, c := range lv.children {
-		if !c.before {
+		switch {
+		case c.r.Junction != nil:
+			add(c.r.Junction.SourceColumns)
+		case !c.before:
 			add(c.r.Columns)
 		}
 	}
@@ -117,9 +127,9 @@ func (lv *nestLevel) resolve(embeds []ColumnEmbed, s *cache.Schema, schema strin
 			return errAmbiguousRel(lv.rel.Name, e.Relation, rels)
 		}
 		rel := rels[0]
-		if rel.Computed || rel.Junction != nil {
-			return apierr.NotImplemented("a nested insert follows a foreign key; '" + e.Relation +
-				"' of '" + lv.rel.Name + "' is a computed or many-to-many relationship")
+		if rel.Computed {
+			return apierr.NotImplemented("a nested insert follows foreign keys; '" + e.Relation +
+				"' of '" + lv.rel.Name + "' is a computed relationship")
 		}
 		for _, sib := range lv.children {
 			if sib.r == rel {
@@ -142,7 +152,7 @@ func (lv *nestLevel) resolve(embeds []ColumnEmbed, s *cache.Schema, schema strin
 			c.cols = append(c.cols, col)
 		}
 		// The key columns a level takes from another must not be written
-		// from the body too.
+		// from the body too (a junction's are not written from it).
 		taker, taken := c, rel.ForeignColumns
 		if c.before {
 			taker, taken = lv, rel.Columns
@@ -169,6 +179,9 @@ func matchNested(n *node, lv *nestLevel) {
 		for _, cl := range lv.children {
 			if c.r == cl.r {
 				c.cte = cl.cte()
+				if c.r.Junction != nil {
+					c.junctionCTE = cl.junctionCTE()
+				}
 				cl.embedded = true
 				matchNested(c, cl)
 				break
@@ -229,6 +242,9 @@ func (b *builder) nestLevel(r *Request, lv, parent *nestLevel) {
 		b.str(lv.cte())
 		b.str(")")
 	}
+	if lv.r != nil && lv.r.Junction != nil {
+		b.junctionInsert(lv, parent)
+	}
 	for _, c := range lv.children {
 		if !c.before {
 			b.nestElements(c, lv)
@@ -279,7 +295,7 @@ func (b *builder) nestInsert(r *Request, lv, parent *nestLevel) {
 		alias      string
 	}
 	var takes []take
-	if parent != nil && !lv.before {
+	if parent != nil && !lv.before && lv.r.Junction == nil {
 		takes = append(takes, take{lv.r.ForeignColumns, lv.r.Columns, "pgrst_k" + strconv.Itoa(parent.id)})
 	}
 	for _, c := range lv.children {
@@ -333,7 +349,7 @@ func (b *builder) nestInsert(r *Request, lv, parent *nestLevel) {
 		b.str(")")
 	}
 	for i, t := range takes {
-		if i == 0 && parent != nil && !lv.before {
+		if i == 0 && parent != nil && !lv.before && lv.r.Junction == nil {
 			// Each row's parent row, by the number of its element.
 			b.str(" JOIN ")
 			b.str(t.alias)
@@ -411,4 +427,41 @@ func (b *builder) columnNames(cols []string) {
 		}
 		b.ident(c)
 	}
+}
+
+// junctionInsert appends pgrst_j<id>, the junction rows of many-to-many
+// level lv: each of its rows with the parent row of its element.
+func (b *builder) junctionInsert(lv, parent *nestLevel) {
+	j := lv.r.Junction
+	k, pk := "pgrst_k"+strconv.Itoa(lv.id), "pgrst_k"+strconv.Itoa(parent.id)
+	b.str(", ")
+	b.str(lv.junctionCTE())
+	b.str(" AS (INSERT INTO ")
+	b.qname(j.Table)
+	b.str("(")
+	b.columnNames(j.SourceJunctionColumns)
+	b.str(", ")
+	b.columnNames(j.TargetJunctionColumns)
+	b.str(") SELECT ")
+	for i, c := range j.SourceColumns {
+		if i > 0 {
+			b.str(", ")
+		}
+		b.str(pk + ".")
+		b.ident(c)
+	}
+	for _, c := range j.TargetColumns {
+		b.str(", " + k + ".")
+		b.ident(c)
+	}
+	b.str(" FROM pgrst_n")
+	b.buf = strconv.AppendInt(b.buf, int64(lv.id), 10)
+	b.str(" AS pgrst_e JOIN " + k + " ON " + k + ".pgrst_o = pgrst_e.o JOIN " + pk + " ON " + pk + ".pgrst_o = pgrst_e.p RETURNING ")
+	if lv.embedded {
+		b.qname(j.Table)
+		b.str(".*")
+	} else {
+		b.str("1")
+	}
+	b.str(")")
 }

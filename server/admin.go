@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgrst/pgrst/cache"
 	"github.com/pgrst/pgrst/control"
+	"github.com/pgrst/pgrst/wire"
 )
 
 // AdminOptions configure the admin server.
@@ -77,6 +78,12 @@ func (a *Admin) handle(ctx *fasthttp.RequestCtx) {
 		} else {
 			ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
 		}
+		if rs := a.s.replicas.Load(); rs != nil {
+			// The replicas' states, for people: readiness is the
+			// primary's alone, since reads fall back to it.
+			ctx.Response.Header.SetContentType("application/json; charset=utf-8")
+			ctx.Response.SetBodyRaw(replicaReport(rs))
+		}
 	case "/metrics":
 		var cs control.Stats
 		if a.o.Control != nil {
@@ -127,6 +134,28 @@ func (a *Admin) Ready() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	return a.s.pool.Ping(ctx) == nil && loaded
+}
+
+// replicaReport is /ready's body with db-replicas: each replica's state
+// and lag.
+func replicaReport(rs *wire.Replicas) []byte {
+	type replica struct {
+		Name       string  `json:"name"`
+		State      string  `json:"state"`
+		LagSeconds float64 `json:"lag_seconds"`
+		LagBytes   int64   `json:"lag_bytes"`
+	}
+	var out struct {
+		Replicas []replica `json:"replicas"`
+	}
+	out.Replicas = []replica{}
+	for _, r := range rs.List() {
+		st := r.Stats()
+		out.Replicas = append(out.Replicas, replica{Name: st.Name, State: st.State.String(),
+			LagSeconds: st.Lag.Seconds(), LagBytes: st.LagBytes})
+	}
+	b, _ := json.Marshal(out)
+	return b
 }
 
 // schemaDump is the JSON form of the schema cache: maps keyed by

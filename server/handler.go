@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"sync"
 	"time"
 	"unsafe"
@@ -58,6 +57,7 @@ func (x *exchange) reset() {
 	x.req.Params = nil
 	x.req.Explain = ""
 	x.req.ExplainParams = nil
+	x.req.AfterLSN, x.req.WantLSN = nil, false
 	x.buf = x.buf[:0]
 	x.rawQuery = nil
 	x.auth = auth.Result{}
@@ -130,12 +130,12 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 	// and it races with the server's shutdown. wire bounds the wait for a
 	// connection itself, and PostgreSQL's statement_timeout the rest.
 	if x.media.plan != nil {
-		return authed, s.respondPlan(ctx, x)
+		return authed, s.respondPlan(ctx, x, plan.ReadOnly)
 	}
 	if plan.Stream {
 		return authed, s.serveStream(ctx, x, plan) // stream.go
 	}
-	err = s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
+	err = s.run(ctx, x, plan.ReadOnly, func(r *wire.Result) error {
 		if err := x.res.read(ctx, plan, r, x.head); err != nil {
 			return err
 		}
@@ -148,7 +148,11 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (au
 	if err != nil {
 		return authed, err
 	}
-	return authed, s.respond(ctx, x, plan, rt)
+	if err := s.respond(ctx, x, plan, rt); err != nil {
+		return authed, err
+	}
+	setLSNHeader(ctx, x) // replica.go
+	return authed, nil
 }
 
 // prepare does everything before the database: it routes, authenticates,
@@ -306,8 +310,8 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 
 // respondPlan runs a request whose Accept asked for the statement's plan
 // (application/vnd.pgrst.plan) and answers it: 200 with EXPLAIN's output.
-func (s *Server) respondPlan(ctx *fasthttp.RequestCtx, x *exchange) error {
-	err := s.pool.Run(context.Background(), &x.req, func(r *wire.Result) error {
+func (s *Server) respondPlan(ctx *fasthttp.RequestCtx, x *exchange, readOnly bool) error {
+	err := s.run(ctx, x, readOnly, func(r *wire.Result) error {
 		ctx.Response.SetBody(r.Body)
 		return nil
 	})

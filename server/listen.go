@@ -47,8 +47,9 @@ import (
 //
 // A stream leaves fasthttp (Hijack) once its headers are final: a
 // goroutine per subscriber writes events straight to the socket (writev
-// of the shared event bytes), with no per-connection buffers, which keeps
-// a subscriber at a few KiB. fasthttp's Shutdown does not wait for
+// of the shared event bytes), and fasthttp's buffers and request context
+// go back at once (KeepHijackedConns), which keeps a subscriber at a few
+// KiB. fasthttp's Shutdown does not wait for
 // hijacked connections, so Server.Shutdown ends the streams itself.
 
 // listenPrefix starts the path of a channel.
@@ -179,7 +180,16 @@ func (s *Server) startStream(ctx *fasthttp.RequestCtx, sub *subscriber) {
 	h.SetContentLength(-2) // identity: the body ends when the connection does
 	sub.head = append(sub.head[:0], h.Header()...)
 	ctx.HijackSetNoResponse(true)
-	ctx.Hijack(func(c net.Conn) { s.listeners.stream(c, sub) })
+	ctx.Hijack(func(c net.Conn) {
+		// The server keeps hijacked connections (KeepHijackedConns): the
+		// stream owns the connection and closes it, and fasthttp's request
+		// context and read buffer are freed now rather than held as long
+		// as the stream lasts.
+		if u, ok := c.(interface{ UnsafeConn() net.Conn }); ok {
+			c = u.UnsafeConn()
+		}
+		go s.listeners.stream(c, sub)
+	})
 }
 
 // hub is the registry of a server's subscribers and the owner of its
@@ -403,13 +413,14 @@ func (h *hub) shutdown(ctx context.Context) {
 }
 
 // stream writes s's events to c until the stream ends or a write fails
-// (the client left). It runs on the hijacked connection's goroutine;
-// fasthttp closes c when it returns.
+// (the client left), then closes c.
 func (h *hub) stream(c net.Conn, s *subscriber) {
 	defer h.unsubscribe(s)
+	// The TCP connection itself, so that net.Buffers is one writev.
 	if lc, ok := c.(*lingerConn); ok {
-		c = lc.Conn // the TCP connection itself: net.Buffers becomes one writev
+		c = lc.Conn
 	}
+	defer c.Close()
 	h.mu.Lock()
 	s.conn = c
 	select {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pgrst/pgrst/control"
 	"github.com/pgrst/pgrst/server/auth"
+	"github.com/pgrst/pgrst/wire"
 )
 
 // serverStats are the server's own counters. They are updated with
@@ -121,5 +122,50 @@ func (s *Server) appendMetrics(b []byte, cs control.Stats) []byte {
 	b = sample(b, "pgrst_listen_events_total", "", h.events.Load())
 	b = counter(b, "pgrst_listen_dropped_total", "The total number of /listen/ subscribers dropped for reading too slowly")
 	b = sample(b, "pgrst_listen_dropped_total", "", h.dropped.Load())
+	if rs := s.replicas.Load(); rs != nil {
+		b = appendReplicaMetrics(b, rs, gauge, counter)
+	}
 	return b
+}
+
+// appendReplicaMetrics appends each replica's state, lag and requests
+// (db-replicas), labelled with its host:port.
+func appendReplicaMetrics(b []byte, rs *wire.Replicas, gauge, counter func(b []byte, name, help string) []byte) []byte {
+	stats := make([]wire.ReplicaStats, 0, len(rs.List()))
+	for _, r := range rs.List() {
+		stats = append(stats, r.Stats())
+	}
+	each := func(b []byte, name string, value func(st *wire.ReplicaStats) []byte) []byte {
+		for i := range stats {
+			b = append(b, name...)
+			b = append(b, `{replica=`...)
+			b = strconv.AppendQuote(b, stats[i].Name)
+			b = append(b, "} "...)
+			b = append(append(b, value(&stats[i])...), '\n')
+		}
+		return b
+	}
+	b = gauge(b, "pgrst_db_replica_up", "1 while the replica takes reads (reachable, replaying, within db-replica-max-lag)")
+	b = each(b, "pgrst_db_replica_up", func(st *wire.ReplicaStats) []byte {
+		if st.State == wire.ReplicaUp {
+			return []byte("1")
+		}
+		return []byte("0")
+	})
+	b = gauge(b, "pgrst_db_replica_lag_seconds", "Age of the replica's data at its last check")
+	b = each(b, "pgrst_db_replica_lag_seconds", func(st *wire.ReplicaStats) []byte {
+		return strconv.AppendFloat(nil, st.Lag.Seconds(), 'g', -1, 64)
+	})
+	b = gauge(b, "pgrst_db_replica_lag_bytes", "WAL the replica had still to replay at its last check")
+	b = each(b, "pgrst_db_replica_lag_bytes", func(st *wire.ReplicaStats) []byte {
+		return strconv.AppendInt(nil, st.LagBytes, 10)
+	})
+	b = counter(b, "pgrst_db_replica_requests_total", "The total number of requests sent to the replica")
+	b = each(b, "pgrst_db_replica_requests_total", func(st *wire.ReplicaStats) []byte {
+		return strconv.AppendUint(nil, st.Requests, 10)
+	})
+	b = counter(b, "pgrst_db_replica_fallbacks_total", "The total number of reads a replica could not serve and the primary did")
+	b = append(b, "pgrst_db_replica_fallbacks_total "...)
+	b = strconv.AppendUint(b, rs.Fallbacks(), 10)
+	return append(b, '\n')
 }

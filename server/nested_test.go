@@ -110,3 +110,29 @@ func TestNestedInsertAtomic(t *testing.T) {
 		`{"name":"rls2","n_tasks":[{"title":"alice: mine"},{"title":"bob: theirs"}]}`, with(jsonBody, alice...)...), 403, "42501")
 	expect(t, s.get(t, "/n_projects?name=in.(fail4,fail5,fail6,rls2)"), 200, `[]`)
 }
+
+// Many to many: the related rows, then the junction's rows that link them.
+func TestNestedInsertManyToMany(t *testing.T) {
+	s := startServer(t, nil)
+	repr := with(jsonBody, "Prefer", "return=representation")
+	expect(t, s.send(t, "POST", "/n_projects?columns=name,n_tags(name)&select=name,n_tags(name)",
+		`[{"name":"mm1","n_tags":[{"name":"red"},{"name":"blue"}]},{"name":"mm2","n_tags":{"name":"green"}},{"name":"mm3"}]`, repr...), 201,
+		`[{"name":"mm1","n_tags":[{"name":"red"},{"name":"blue"}]},{"name":"mm2","n_tags":[{"name":"green"}]},{"name":"mm3","n_tags":[]}]`)
+	expect(t, s.get(t, "/n_tags?select=name,n_projects(name)&name=in.(red,blue,green)&order=name"), 200,
+		`[{"name":"blue","n_projects":[{"name":"mm1"}]},{"name":"green","n_projects":[{"name":"mm2"}]},{"name":"red","n_projects":[{"name":"mm1"}]}]`)
+	// Computed relationships are not followed.
+	expectError(t, s.send(t, "POST", "/n_projects?columns=name,n_first_task(title)", `{"name":"x"}`, jsonBody...), 400, "PGRST127")
+}
+
+// A self-reference: the parent by the foreign key's column, the children
+// by the table's name, as in select.
+func TestNestedInsertSelf(t *testing.T) {
+	s := startServer(t, nil)
+	expect(t, s.send(t, "POST", "/n_categories?columns=name,parent_id(name),n_categories(name,n_categories(name))"+
+		"&select=name,parent:parent_id(name),children:n_categories(name,n_categories(name))",
+		`{"name":"fruit","parent_id":{"name":"food"},"n_categories":[{"name":"apple","n_categories":[{"name":"gala"}]},{"name":"pear"}]}`,
+		with(jsonBody, "Prefer", "return=representation")...), 201,
+		`[{"name":"fruit","parent":{"name":"food"},"children":[{"name":"apple","n_categories":[{"name":"gala"}]},{"name":"pear","n_categories":[]}]}]`)
+	expect(t, s.get(t, "/n_categories?name=eq.gala&select=name,parent_id(name,parent_id(name,parent_id(name)))"), 200,
+		`[{"name":"gala","parent_id":{"name":"apple","parent_id":{"name":"fruit","parent_id":{"name":"food"}}}}]`)
+}

@@ -141,10 +141,12 @@ func (rt *runConfig) searchPathFor(schema string) string {
 
 // Server serves the API.
 type Server struct {
-	pool   *wire.Pool
-	log    zerolog.Logger
-	opts   atomic.Pointer[runConfig]
-	schema atomic.Pointer[cache.Schema]
+	pool *wire.Pool
+	// replicas take the read-only requests (replica.go); nil for none.
+	replicas atomic.Pointer[wire.Replicas]
+	log      zerolog.Logger
+	opts     atomic.Pointer[runConfig]
+	schema   atomic.Pointer[cache.Schema]
 	// plans maps a request's shape to its plan. A plan is only valid for
 	// the schema cache it was built from: entries of an older one are
 	// ignored and replaced, and a reload clears the map.
@@ -188,6 +190,9 @@ func New(pool *wire.Pool, o Options, log zerolog.Logger) *Server {
 		IdleTimeout:                   120 * time.Second,
 		DisableHeaderNamesNormalizing: false,
 		Logger:                        fasthttpLogger{log},
+		// Only event streams hijack a connection; they close it
+		// themselves (listen.go).
+		KeepHijackedConns: true,
 	}
 	return s
 }

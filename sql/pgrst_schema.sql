@@ -55,6 +55,8 @@ alter table pgrst.config add constraint config_key_known check (
     'db-pre-config',
     'db-pre-request',
     'db-prepared-statements',
+    'db-replica-max-lag',
+    'db-replicas',
     'db-root-spec',
     'db-safe-writes',
     'db-schemas',

@@ -99,13 +99,44 @@ type Request struct {
 	// first row is Result.Explain.
 	Explain       string
 	ExplainParams [][]byte
+	// AfterLSN, when set, is a WAL position (pg_lsn text, "16/B374D848")
+	// the server must have replayed: Run fails with ErrNotReplayed, its
+	// callback never called, on a replica that has not (read-your-writes).
+	AfterLSN []byte
+	// WantLSN asks for the primary's WAL insert position after the
+	// transaction's end, read in the same round trip: CommitLSN.
+	WantLSN bool
 
 	// scratch, reused when the Request is
+	lsn      []byte
 	explain  []byte
 	arrays   []byte
 	settings [][]byte
 	result   Result
 }
+
+// guardSQL fails (division by zero) on a server that has not replayed
+// the WAL up to $1: a conditional error in plain SQL, so the statements
+// after it never reach a result. It runs in a transaction of its own (a
+// Sync follows it), so a repeatable-read transaction after it takes its
+// snapshot only once the position is known to be replayed. On a server
+// that is not a replica pg_last_wal_replay_lsn() is null: no error.
+const guardSQL = "select 1 / (pg_catalog.pg_last_wal_replay_lsn() >= $1::pg_lsn)::int"
+
+// lsnSQL is the WAL position a transaction's commit record ends before:
+// the insert position (not the write or flush position, which lag
+// behind it under synchronous_commit = off), read after the transaction
+// ended, so at or past its commit.
+const lsnSQL = "select pg_catalog.pg_current_wal_insert_lsn()::text"
+
+// ErrNotReplayed means the replica has not replayed Request.AfterLSN yet;
+// nothing of the request ran for the client.
+var ErrNotReplayed = errors.New("wire: the replica has not replayed the requested WAL position")
+
+// CommitLSN is the WAL position after the transaction of the last Run with
+// WantLSN (pg_lsn text), empty when it was not asked for or the request
+// failed. Valid until the Request is run again.
+func (r *Request) CommitLSN() []byte { return r.lsn }
 
 // Tx is the mode of a request's transaction. The zero value is a
 // read-write transaction at the database's default isolation that commits.
@@ -352,6 +383,13 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 		return false, err
 	}
 	pl := q.pl
+	r.lsn = r.lsn[:0]
+	if len(r.AfterLSN) > 0 {
+		if err := readGuard(pl); err != nil {
+			pl.Close()
+			return false, err
+		}
+	}
 	called := false
 	// fail closes the pipeline (reading up to the Sync) after an error of
 	// step s.
@@ -409,7 +447,52 @@ func run(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Request, sett
 		pl.Close()
 		return false, classify(err)
 	}
+	if r.WantLSN {
+		if err := r.readLSN(pl); err != nil {
+			pl.Close()
+			return false, err
+		}
+	}
 	return false, classify(pl.Close())
+}
+
+// readGuard reads guardSQL's result and its Sync.
+func readGuard(pl *pgconn.Pipeline) error {
+	res, err := pl.GetResults()
+	if err == nil {
+		if rr, ok := res.(*pgconn.ResultReader); ok {
+			_, err = rr.Close()
+		}
+	}
+	if err != nil {
+		var de *DBError
+		if err = classify(err); errors.As(err, &de) && de.Code == "22012" {
+			return ErrNotReplayed
+		}
+		return err
+	}
+	_, err = pl.GetResults() // the Sync
+	return classify(err)
+}
+
+// readLSN reads lsnSQL's result into r.lsn.
+func (r *Request) readLSN(pl *pgconn.Pipeline) error {
+	res, err := pl.GetResults()
+	if err != nil {
+		return classify(err)
+	}
+	if rr, ok := res.(*pgconn.ResultReader); ok {
+		if rr.NextRow() && len(rr.Values()) > 0 {
+			if lsn, ok := ParseLSN(rr.Values()[0]); ok {
+				r.lsn = appendLSN(r.lsn[:0], recordEnd(lsn))
+			}
+		}
+		if _, err := rr.Close(); err != nil {
+			r.lsn = r.lsn[:0]
+			return classify(err)
+		}
+	}
+	return nil
 }
 
 // sentPipeline is a request's pipeline once sent: its steps in order,
@@ -428,6 +511,10 @@ func sendPipeline(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Requ
 	q.st, q.explain = st, -1
 	pl := pc.StartPipeline(ctx)
 	q.pl = pl
+	if len(r.AfterLSN) > 0 {
+		pl.SendQueryParams(guardSQL, [][]byte{r.AfterLSN}, nil, nil, nil)
+		pl.SendPipelineSync()
+	}
 	// BEGIN and the end of an explicit transaction are unnamed statements:
 	// their text is fixed, but preparing them gains nothing.
 	sendUnnamed := func(sql string, params [][]byte) {
@@ -478,6 +565,11 @@ func sendPipeline(ctx context.Context, pc *pgconn.PgConn, st *connState, r *Requ
 		} else {
 			sendUnnamed("COMMIT", nil)
 		}
+	}
+	if r.WantLSN {
+		// After a Sync, which ends an implicit transaction.
+		pl.SendPipelineSync()
+		pl.SendQueryParams(lsnSQL, nil, nil, nil, nil)
 	}
 	if err := pl.Sync(); err != nil {
 		pl.Close()

@@ -66,6 +66,15 @@ const startTimeout = 120 * time.Second
 // short enough for one. On error nothing is left behind (unless Keep, or
 // Dir held a cluster already).
 func Start(o Options) (*Cluster, error) {
+	return start(o, func(c *Cluster) ([]byte, error) {
+		return c.run("initdb", "-D", c.data, "-U", "postgres", "--auth=trust",
+			"-E", "UTF8", "--no-locale", "--no-sync")
+	})
+}
+
+// start is Start with the command that creates a new data directory
+// (initdb, or pg_basebackup for a replica).
+func start(o Options, create func(*Cluster) ([]byte, error)) (*Cluster, error) {
 	bin, err := FindBin()
 	if err != nil {
 		return nil, err
@@ -129,9 +138,8 @@ func Start(o Options) (*Cluster, error) {
 	}
 
 	if _, err := os.Stat(filepath.Join(c.data, "PG_VERSION")); err != nil {
-		if out, err := c.run("initdb", "-D", c.data, "-U", "postgres", "--auth=trust",
-			"-E", "UTF8", "--no-locale", "--no-sync"); err != nil {
-			return fail(fmt.Errorf("pgtest: initdb in %s: %w\n%s", c.data, err, out))
+		if out, err := create(c); err != nil {
+			return fail(fmt.Errorf("pgtest: creating %s: %w\n%s", c.data, err, out))
 		}
 		conf := filepath.Join(c.data, "postgresql.conf")
 		if err := appendFile(conf, "\ninclude_if_exists = 'pgtest.conf'\n"); err != nil {
