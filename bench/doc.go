@@ -14,7 +14,8 @@
 //	                   the table shows their medians (default 3)
 //	BENCH_CONCURRENCY  keep-alive connections of the load generator (default 32)
 //	BENCH_POOL         pgrst's and the floor's db-pool, pgbench's clients (default 8)
-//	BENCH_SCENARIOS    comma-separated ids (default 1,1j,2,2j,3,4,5,6,7,8; 9,
+//	BENCH_SCENARIOS    comma-separated ids (default 1,1j,2,2j,3,4,5,6,7,8; 10, reads
+//	                   moved to a streaming replica, and 9,
 //	                   the export of BENCH_EXPORT_ROWS rows, takes minutes
 //	                   and runs only when named, as do po and pk: page 1,000
 //	                   by offset and by keyset)

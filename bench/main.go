@@ -126,8 +126,9 @@ func loadConfig() (*config, error) {
 	for _, s := range all {
 		known[s.id] = true
 	}
-	known[bulkID] = true   // bulk.go
-	known[exportID] = true // export.go, not in the default list: long
+	known[bulkID] = true    // bulk.go
+	known[exportID] = true  // export.go, not in the default list: long
+	known[replicaID] = true // replica.go, not in the default list: a second cluster
 	c.scenarios = map[string]bool{}
 	list := os.Getenv("BENCH_SCENARIOS")
 	if list == "" {
@@ -142,7 +143,7 @@ func loadConfig() (*config, error) {
 			continue
 		}
 		if !known[id] {
-			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8,9,po,pk)", id)
+			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8,9,10,po,pk)", id)
 		}
 		c.scenarios[id] = true
 	}
@@ -316,7 +317,7 @@ func (b *bench) setup() error {
 
 // startServer starts a PostgREST-compatible binary on the server CPU with
 // the bench configuration in PGRST_* variables, and waits until it serves.
-func (b *bench) startServer(name, bin string) (*target, error) {
+func (b *bench) startServer(name, bin string, extraEnv ...string) (*target, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -344,7 +345,7 @@ func (b *bench) startServer(name, bin string) (*target, error) {
 		env = append(env, "PGRST_PPROF_ADDR=127.0.0.1:"+strconv.Itoa(pp))
 		b.pprofAddr = "127.0.0.1:" + strconv.Itoa(pp)
 	}
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), env...), extraEnv...)
 	logPath := filepath.Join(b.tmp, name+".log")
 	lf, err := os.Create(logPath)
 	if err != nil {

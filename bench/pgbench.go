@@ -187,6 +187,9 @@ func (r *pgbenchRun) run(job *pgbenchJob, warmup, d time.Duration, onMeasure fun
 	}
 	err = cmd.Wait()
 	if onMeasure != nil {
+		// pgbench's backends exit after it: let the postmaster reap
+		// them, so that their CPU time is counted (in its children's).
+		time.Sleep(300 * time.Millisecond)
 		onMeasure(false)
 	}
 	if err != nil {

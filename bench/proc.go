@@ -91,9 +91,9 @@ func cpuTime(pid int, children bool) time.Duration {
 		return 0
 	}
 	var ticks int64
-	last := 13 // stime is field 15
+	last := 12 // stime is field 15
 	if children {
-		last = 15 // cstime is field 17
+		last = 14 // cstime is field 17
 	}
 	for i := 11; i <= last; i++ { // utime is field 14
 		n, _ := strconv.ParseInt(f[i], 10, 64)

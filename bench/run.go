@@ -36,6 +36,8 @@ type runResult struct {
 	// request, when we started it; DBCPUPerReqUs is PostgreSQL's.
 	CPUPerReqUs   float64 `json:"cpu_us_per_req,omitempty"`
 	DBCPUPerReqUs float64 `json:"db_cpu_us_per_req"`
+	// ReplicaDBCPUPerReqUs is a streaming replica's (scenario 10).
+	ReplicaDBCPUPerReqUs float64 `json:"replica_db_cpu_us_per_req,omitempty"`
 	// PeakRSSMB is the server's VmHWM during the runs (when the kernel lets
 	// us reset it, otherwise since its start).
 	PeakRSSMB  float64 `json:"peak_rss_mb,omitempty"`
@@ -232,6 +234,9 @@ func (b *bench) runAll() {
 	}
 	if cfg.scenarios[exportID] {
 		b.runExport() // export.go
+	}
+	if cfg.scenarios[replicaID] {
+		b.runReplica() // replica.go
 	}
 }
 

@@ -240,6 +240,7 @@ func (b *builder) nestLevel(r *Request, lv, parent *nestLevel) {
 		b.columnNames(links)
 		b.str(" FROM ")
 		b.str(lv.cte())
+		b.nestGuard(lv)
 		b.str(")")
 	}
 	if lv.r != nil && lv.r.Junction != nil {
@@ -251,6 +252,27 @@ func (b *builder) nestLevel(r *Request, lv, parent *nestLevel) {
 			b.nestLevel(r, c, lv)
 		}
 	}
+}
+
+// nestGuard appends the condition that fails the statement when level
+// lv's insert returned fewer rows than it had elements (a trigger skipped
+// some): its rows could no longer be matched with their elements. SQL
+// has no function that raises an error, so a failing cast of the message
+// does (22P02, 400).
+func (b *builder) nestGuard(lv *nestLevel) {
+	n := "pgrst_n" + strconv.Itoa(lv.id)
+	count := func(from string) { b.str("(SELECT pg_catalog.count(*) FROM " + from + ")") }
+	b.str(" WHERE CASE WHEN ")
+	count(lv.cte())
+	b.str(" = ")
+	count(n)
+	b.str(" THEN true ELSE ('nested insert into ' || ")
+	b.buf = sqltext.AppendLiteral(b.buf, lv.rel.Name)
+	b.str(" || ': ' || ")
+	count(lv.cte())
+	b.str(" || ' rows came back for ' || ")
+	count(n)
+	b.str(" || ' objects (a trigger skipped rows), so the related rows cannot be matched')::boolean END")
 }
 
 // nestElements appends pgrst_n<id> of level c: the JSON rows under its

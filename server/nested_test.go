@@ -1,6 +1,9 @@
 package server_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // A POST whose columns parameter embeds relationships inserts the related
 // rows too: a to-one parent first (the row takes its key), to-many
@@ -135,4 +138,21 @@ func TestNestedInsertSelf(t *testing.T) {
 		`[{"name":"fruit","parent":{"name":"food"},"children":[{"name":"apple","n_categories":[{"name":"gala"}]},{"name":"pear","n_categories":[]}]}]`)
 	expect(t, s.get(t, "/n_categories?name=eq.gala&select=name,parent_id(name,parent_id(name,parent_id(name)))"), 200,
 		`[{"name":"gala","parent_id":{"name":"apple","parent_id":{"name":"fruit","parent_id":{"name":"food"}}}}]`)
+}
+
+// Rows are matched with their objects by order: when a trigger skips one,
+// the statement fails rather than give related rows to the wrong parent.
+func TestNestedInsertSkippedRows(t *testing.T) {
+	s := startServer(t, nil)
+	expect(t, s.send(t, "POST", "/n_boards?columns=name,n_cards(title)&select=name,n_cards(title)",
+		`[{"name":"b1","n_cards":[{"title":"c1"}]},{"name":"b2","n_cards":[{"title":"c2"}]}]`,
+		with(jsonBody, "Prefer", "return=representation")...), 201,
+		`[{"name":"b1","n_cards":[{"title":"c1"}]},{"name":"b2","n_cards":[{"title":"c2"}]}]`)
+	body := expectError(t, s.send(t, "POST", "/n_boards?columns=name,n_cards(title)",
+		`[{"name":"skip1","n_cards":[{"title":"s1"}]},{"name":"b3","n_cards":[{"title":"s2"}]}]`, jsonBody...), 400, "22P02")
+	if msg, _ := body["message"].(string); !strings.Contains(msg, "nested insert into n_boards: 1 rows came back for 2 objects") {
+		t.Errorf("message %q", msg)
+	}
+	expect(t, s.get(t, "/n_cards?title=in.(s1,s2)"), 200, `[]`)
+	expect(t, s.get(t, "/n_boards?name=eq.b3"), 200, `[]`)
 }
