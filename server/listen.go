@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,11 +98,11 @@ func (s *Server) serveListen(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfi
 		return false, apierr.UnsupportedMethod(string(ctx.Method()))
 	}
 	switch {
-	case channel == "" || bytes.IndexByte([]byte(channel), '/') >= 0:
+	case channel == "" || strings.IndexByte(channel, '/') >= 0:
 		return false, errInvalidPath
 	case len(channel) > maxChannelLen:
 		return false, apierr.ListenChannel("A channel name has at most 63 bytes")
-	case bytes.IndexByte([]byte(channel), 0) >= 0:
+	case strings.IndexByte(channel, 0) >= 0:
 		return false, apierr.ListenChannel("A channel name cannot contain a NUL byte")
 	}
 	res, aerr := rt.Auth.Authenticate(ctx.Request.Header.Peek("Authorization"), time.Now())

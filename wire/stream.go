@@ -124,6 +124,16 @@ func (s *Stream) Next() bool {
 	return false
 }
 
+// Cancel asks PostgreSQL to cancel the running statement (a cancel
+// request on a connection of its own): the goroutine reading the rows
+// then sees the error in Next. It may be called from any goroutine while
+// the stream is open.
+func (s *Stream) Cancel() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.c.Conn().PgConn().CancelRequest(ctx)
+}
+
 // Values is the current row, valid until the next call of Next.
 func (s *Stream) Values() [][]byte { return s.rr.Values() }
 
