@@ -31,10 +31,12 @@ import (
 // of the parent level's element they came from), each insert feeds its
 // rows in that order, and its RETURNING rows are numbered again
 // (pgrst_k): PostgreSQL returns an INSERT ... SELECT's rows in the order
-// it inserts them, so the n-th returned row is the n-th element. The rows
-// a data-modifying CTE inserts are not visible to the rest of the
-// statement through their table, so the representation reads an embed of
-// a level from the level's CTE (node.cte).
+// it inserts them, so the n-th returned row is the n-th element (a
+// trigger that skips rows fails the statement: nestGuard). A
+// many-to-many level is inserted after its parent, then its junction rows
+// (pgrst_j). The rows a data-modifying CTE inserts are not visible to the
+// rest of the statement through their table, so the representation reads
+// an embed of a level from the level's CTE (node.cte).
 
 // nestLevel is one table of a nested insert: the root or an embed of the
 // columns parameter.
