@@ -50,6 +50,9 @@ grant fault_hurried to authenticator;
 grant usage on schema api to fault_hurried;
 grant execute on function api.slow to fault_hurried;
 alter role fault_hurried set statement_timeout = '200ms';
+create table api.wide (id int primary key, v text);
+insert into api.wide select i, repeat(md5(i::text), 3000) from generate_series(1, 500) i;
+grant select on api.wide to web_anon;
 `
 
 // TestFaults runs the fault tests on one cluster (one initdb, not seven),
@@ -70,6 +73,7 @@ func TestFaults(t *testing.T) {
 		{"GracefulShutdownUnderLoad", testGracefulShutdownUnderLoad},
 		{"RestartRecovery", testRestartRecovery},
 		{"StalledNetwork", testStalledNetwork},
+		{"StalledStream", testStalledStream},
 		{"Soak", testSoak}, // soak_test.go
 	} {
 		t.Run(f.name, func(t *testing.T) { f.run(t, c) })
@@ -551,13 +555,7 @@ func testGracefulShutdownUnderLoad(t *testing.T, c *pgtest.Cluster) {
 // (200 while slow, 503/504 while stalled), and once the network is back
 // requests and the listener work again.
 func testStalledNetwork(t *testing.T, c *pgtest.Cluster) {
-	proxy, err := faultproxy.Start("127.0.0.1:" + strconv.Itoa(c.Port()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
-	uri := strings.Replace(c.URI("authenticator", "postgres"), ":"+strconv.Itoa(c.Port())+"/",
-		":"+strconv.Itoa(proxy.Port())+"/", 1)
+	proxy, uri := startProxy(t, c)
 	p := startPgrst(t, c, true, "PGRST_DB_URI="+uri, "PGRST_DB_TIMEOUT=1",
 		"PGRST_DB_POOL=4", "PGRST_DB_POOL_ACQUISITION_TIMEOUT=2")
 	// The longest wait: a new connection's connect timeout (5 s).
@@ -609,4 +607,58 @@ func testStalledNetwork(t *testing.T, c *pgtest.Cluster) {
 	counts := l.finish(t, 6*time.Second)
 	p.alive(t)
 	t.Logf("answers: %v", counts)
+}
+
+// startProxy puts a fault proxy before c and returns it with the URI of
+// the authenticator through it.
+func startProxy(t *testing.T, c *pgtest.Cluster) (*faultproxy.Proxy, string) {
+	t.Helper()
+	proxy, err := faultproxy.Start("127.0.0.1:" + strconv.Itoa(c.Port()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	uri := strings.Replace(c.URI("authenticator", "postgres"), ":"+strconv.Itoa(c.Port())+"/",
+		":"+strconv.Itoa(proxy.Port())+"/", 1)
+	return proxy, uri
+}
+
+// A streamed response (NDJSON) whose database connection hangs mid-way:
+// with db-timeout the stream ends (the body incomplete, never complete-
+// looking) soon after, rather than never, and pgrst serves on.
+func testStalledStream(t *testing.T, c *pgtest.Cluster) {
+	proxy, uri := startProxy(t, c)
+	p := startPgrst(t, c, true, "PGRST_DB_URI="+uri, "PGRST_DB_TIMEOUT=1", "PGRST_DB_POOL=2")
+	req, _ := http.NewRequest("GET", p.url+"/wide", nil)
+	req.Header.Set("Accept", "application/x-ndjson")
+	res, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("stream: %d", res.StatusCode)
+	}
+	// Streamed (chunked) even with the access log on (log-level info),
+	// which once read the whole body to log its size.
+	if res.ContentLength >= 0 {
+		t.Fatalf("not streamed: Content-Length %d", res.ContentLength)
+	}
+	if _, err := io.ReadFull(res.Body, make([]byte, 64<<10)); err != nil {
+		t.Fatal(err)
+	}
+	proxy.StallOpen()
+	start := time.Now()
+	n, err := io.Copy(io.Discard, res.Body)
+	took := time.Since(start)
+	if err == nil {
+		t.Fatalf("the stream ended as if complete (%d more bytes) while its connection hung", n)
+	}
+	t.Logf("stream's connection hung: body cut %v later (%d more bytes, %v)", took.Round(time.Millisecond), n, err)
+	if took > 5*time.Second {
+		t.Errorf("the stream ended only %v after its connection hung (db-timeout 1 s)", took)
+	}
+	proxy.Cut()
+	p.waitFor(t, 5*time.Second, "200 after the hung stream", func() bool { return p.rows(t, "/todos") == 4 })
+	p.alive(t)
 }

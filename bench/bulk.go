@@ -51,15 +51,7 @@ func bulkBodies(seed uint64) (js, csv []byte) {
 func (b *bench) runBulk() {
 	res := &scenarioResult{ID: bulkID, Title: fmt.Sprintf("bulk insert of %d orders: JSON, CSV, and COPY", bulkRows),
 		Status: "ran", Ratios: map[string]float64{}, Request: "POST /orders (" + bulkCols + ")"}
-	b.results = append(b.results, res)
-	b.say("scenario %s: %s", res.ID, res.Title)
-	if err := b.bulk(res); err != nil {
-		if res.Status == "ran" {
-			res.Status = "failed"
-		}
-		res.Note = err.Error()
-		b.say("scenario %s %s: %s", res.ID, res.Status, res.Note)
-	}
+	b.record(res, func() error { return b.bulk(res) })
 }
 
 func (b *bench) bulk(res *scenarioResult) error {

@@ -219,15 +219,7 @@ func (b *bench) runAll() {
 			continue
 		}
 		res := &scenarioResult{ID: sc.id, Title: sc.title, Status: "ran", Ratios: map[string]float64{}}
-		b.results = append(b.results, res)
-		b.say("scenario %s: %s", sc.id, sc.title)
-		if err := b.runScenario(sc, res); err != nil {
-			if res.Status == "ran" {
-				res.Status = "failed"
-			}
-			res.Note = err.Error()
-			b.say("scenario %s %s: %s", sc.id, res.Status, res.Note)
-		}
+		b.record(res, func() error { return b.runScenario(sc, res) })
 	}
 	if cfg.scenarios[bulkID] {
 		b.runBulk() // bulk.go
@@ -237,6 +229,20 @@ func (b *bench) runAll() {
 	}
 	if cfg.scenarios[replicaID] {
 		b.runReplica() // replica.go
+	}
+}
+
+// record adds res to the results and fills it by running run: a failure
+// (or a skip, which run sets as res.Status) is noted in it.
+func (b *bench) record(res *scenarioResult, run func() error) {
+	b.results = append(b.results, res)
+	b.say("scenario %s: %s", res.ID, res.Title)
+	if err := run(); err != nil {
+		if res.Status == "ran" {
+			res.Status = "failed"
+		}
+		res.Note = err.Error()
+		b.say("scenario %s %s: %s", res.ID, res.Status, res.Note)
 	}
 }
 

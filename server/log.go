@@ -36,7 +36,7 @@ func (s *Server) logAccess(ctx *fasthttp.RequestCtx, start time.Time, role, quer
 	ev.Bytes("method", ctx.Method()).
 		Bytes("uri", ctx.RequestURI()).
 		Int("status", status).
-		Int("bytes", len(ctx.Response.Body())).
+		Int("bytes", bodySize(ctx)).
 		Dur("duration", time.Since(start)).
 		Str("remote", remote).
 		Msg(string(appendAccessLine(nil, ctx, start, remote, role)))
@@ -63,10 +63,24 @@ func appendAccessLine(dst []byte, ctx *fasthttp.RequestCtx, start time.Time, rem
 	dst = append(dst, `" `...)
 	dst = strconv.AppendInt(dst, int64(ctx.Response.StatusCode()), 10)
 	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, int64(len(ctx.Response.Body())), 10)
+	if n := bodySize(ctx); n >= 0 {
+		dst = strconv.AppendInt(dst, int64(n), 10)
+	} else {
+		dst = append(dst, '-')
+	}
 	dst = append(dst, ` "`...)
 	dst = append(dst, ctx.Request.Header.Referer()...)
 	dst = append(dst, `" "`...)
 	dst = append(dst, ctx.Request.Header.UserAgent()...)
 	return append(dst, '"')
+}
+
+// bodySize is the size of the response body for the access log, or -1
+// for a streamed body: it is written after the handler returns, and
+// asking for its bytes here would read it whole into memory.
+func bodySize(ctx *fasthttp.RequestCtx) int {
+	if ctx.Response.IsBodyStream() {
+		return -1
+	}
+	return len(ctx.Response.Body())
 }

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/valyala/fasthttp"
+	"golang.org/x/sys/unix"
 
 	"github.com/pgrst/pgrst/planner"
 	"github.com/pgrst/pgrst/wire"
@@ -25,7 +28,7 @@ import (
 // cast, a statement_timeout) can only end the stream: the connection is
 // closed without the last chunk, so the client sees an incomplete body,
 // never a complete-looking one. A client that goes away cancels the
-// statement. A streamed response has no Content-Range (its row count is
+// statement (watchClient notices it between writes). A streamed response has no Content-Range (its row count is
 // known only at the end) and no ETag; response.headers and
 // response.status are not read.
 
@@ -63,8 +66,56 @@ func (s *Server) serveStream(ctx *fasthttp.RequestCtx, x *exchange, plan *planne
 	}
 	setCommonHeaders(h, x, plan)
 	ctx.SetStatusCode(fasthttp.StatusOK)
-	ctx.Response.SetBodyStream(&streamBody{st: st, body: x.media.body, log: s.log}, -1)
+	ctx.Response.SetBodyStream(&streamBody{st: st, body: x.media.body, log: s.log, client: ctx.Conn()}, -1)
 	return nil
+}
+
+// clientWatch is how often a stream checks, while it waits for rows,
+// that its client is still connected.
+const clientWatch = 500 * time.Millisecond
+
+// watchClient cancels st's statement when the client closes conn while
+// the stream waits for rows: a write would notice, but a statement that
+// computes for long between rows makes none. It checks the socket for a
+// hang-up without reading from it (a pipelined request may be waiting
+// there). The returned stop ends the watch.
+func watchClient(conn net.Conn, st *wire.Stream) (stop func()) {
+	if lc, ok := conn.(*lingerConn); ok {
+		conn = lc.Conn // linger.go
+	}
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return func() {}
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(clientWatch)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			gone := false
+			raw.Control(func(fd uintptr) {
+				p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+				if n, err := unix.Poll(p, 0); err == nil && n > 0 &&
+					p[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0 {
+					gone = true
+				}
+			})
+			if gone {
+				st.Cancel()
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 const (
@@ -80,10 +131,11 @@ const (
 // Write is a chunk, flushed), then Close, which ends the request's
 // database work and releases its connection.
 type streamBody struct {
-	st   *wire.Stream
-	body planner.Body
-	log  zerolog.Logger
-	buf  []byte
+	st     *wire.Stream
+	body   planner.Body
+	log    zerolog.Logger
+	buf    []byte
+	client net.Conn // watched while the rows are written (watchClient)
 }
 
 // SupportsBodyWriteTo lets fasthttp write the body with WriteTo.
@@ -100,6 +152,9 @@ func (b *streamBody) Read([]byte) (int, error) {
 // statement is returned, so fasthttp drops the connection rather than
 // end the body normally.
 func (b *streamBody) WriteTo(w io.Writer) (int64, error) {
+	if b.client != nil {
+		defer watchClient(b.client, b.st)()
+	}
 	var n int64
 	flush := func() error {
 		if len(b.buf) == 0 {
@@ -228,10 +283,17 @@ func needsRecordQuotes(f []byte) bool {
 		return true
 	}
 	for _, c := range f {
-		switch c {
-		case '"', '\\', '(', ')', ',', ' ', '\t', '\n', '\v', '\f', '\r':
+		if recordQuoted[c] {
 			return true
 		}
 	}
 	return false
 }
+
+// recordQuoted are the bytes that make record_out quote a value.
+var recordQuoted = func() (t [256]bool) {
+	for _, c := range []byte("\"\\(), \t\n\v\f\r") {
+		t[c] = true
+	}
+	return t
+}()

@@ -30,9 +30,14 @@ func streamFixture(t *testing.T) {
 	  insert into api.stream_docs values (1, E'{\n  "a": [1,\n 2]\n}', E'x\ny'), (2, null, ''), (3, '"s"', 'a "b" (c), \\d');
 	  create or replace view api.stream_slow as
 	    select g as id, pg_sleep(0.1)::text || repeat('x', 9000) as pad from generate_series(1, 100) g;
+	  create or replace view api.stream_stall as
+	    select g as id, pg_sleep(case when g < 4 then 0 else 60 end)::text || repeat('x', 9000) as pad
+	    from generate_series(1, 4) g;
+	  create or replace view api.stream_big as
+	    select a * 10000 + b as id, repeat('x', 200) as pad from generate_series(1, 1000) a, generate_series(1, 10000) b;
 	  create or replace view api.stream_fail as
 	    select g as id, 100 / (5000 - g) as q from generate_series(1, 10000) g;
-	  grant select on api.stream_docs, api.stream_slow, api.stream_fail to web_anon;`); err != nil {
+	  grant select on api.stream_docs, api.stream_slow, api.stream_stall, api.stream_big, api.stream_fail to web_anon;`); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -174,46 +179,57 @@ func TestStreamFirstRowsEarly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := activeStreams(t); n != 1 {
+		if n := activeStatements(t, "stream_slow"); n != 1 {
 			t.Fatalf("%s: first line %q read, but %d statements still run", h[0], line, n)
 		}
 		res.Body.Close() // the client goes away
-		waitNoActiveStreams(t)
+		waitNoActive(t, "stream_slow")
 	}
 }
 
 // A client that disconnects mid-stream cancels the statement and frees
 // the pool's connection: with a pool of one, the next request is served.
+// The statement may be computing (the slow view sleeps between rows, the
+// stalled one a minute before its fourth row: it writes nothing that
+// would notice the client's absence, and only a cancel stops it) or
+// blocked sending rows the client no longer reads (ten million rows of
+// the big view).
 func TestStreamClientDisconnects(t *testing.T) {
 	streamFixture(t)
 	s := startServer(t, func(_ *server.Options, w *wire.Options) {
 		w.PoolSize = 1
 		w.AcquireTimeout = 3 * time.Second
 	})
-	for i := 0; i < 3; i++ {
+	for _, view := range []string{"stream_slow", "stream_stall", "stream_big", "stream_slow", "stream_big"} {
 		conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(conn, "GET /stream_slow HTTP/1.1\r\nHost: x\r\nAccept: application/x-ndjson\r\n\r\n")
+		io.WriteString(conn, "GET /"+view+" HTTP/1.1\r\nHost: x\r\nAccept: application/x-ndjson\r\n\r\n")
 		br := bufio.NewReader(conn)
 		for {
 			l, err := br.ReadString('\n')
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.HasPrefix(l, `{"id":1,`) {
+			if strings.HasPrefix(l, `{"id":1`) {
 				break
 			}
 		}
+		if view != "stream_slow" {
+			time.Sleep(200 * time.Millisecond) // the socket buffers fill up, the stall begins
+		}
+		if n := activeStatements(t, view); n != 1 {
+			t.Fatalf("%s: %d statements run before the client went away", view, n)
+		}
 		conn.Close()
-		waitNoActiveStreams(t)
+		waitNoActive(t, view)
 		expect(t, s.get(t, "/films?select=id&id=eq.2"), 200, `[{"id":2}]`)
 	}
 }
 
-// activeStreams counts the backends running the slow view's statement.
-func activeStreams(t *testing.T) int {
+// activeStatements counts the backends running a statement on view.
+func activeStatements(t *testing.T, view string) int {
 	t.Helper()
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, pgtest.Shared().URI("postgres", "postgres"))
@@ -223,19 +239,19 @@ func activeStreams(t *testing.T) int {
 	defer c.Close(ctx)
 	var n int
 	if err := c.QueryRow(ctx, `select count(*) from pg_stat_activity
-	  where state = 'active' and query like '%stream_slow%' and pid <> pg_backend_pid()`).Scan(&n); err != nil {
+	  where state = 'active' and query like '%' || $1 || '%' and pid <> pg_backend_pid()`, view).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
 }
 
-// waitNoActiveStreams waits until no backend runs the slow view's
-// statement (its 100 rows take 10 s: far longer than the wait).
-func waitNoActiveStreams(t *testing.T) {
+// waitNoActive waits until no backend runs a statement on view (each of
+// the views takes far longer than the wait to finish by itself).
+func waitNoActive(t *testing.T, view string) {
 	t.Helper()
-	for i := 0; activeStreams(t) > 0; i++ {
+	for i := 0; activeStatements(t, view) > 0; i++ {
 		if i == 50 {
-			t.Fatal("the statement still runs after the client went away")
+			t.Fatalf("the statement on %s still runs after the client went away", view)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -2,6 +2,8 @@ package wire
 
 import (
 	"context"
+	"errors"
+	"net"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -39,7 +41,8 @@ func (p *Pool) Stream(ctx context.Context, r *Request) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := stateOf(c.Conn().PgConn())
+	pc := c.Conn().PgConn()
+	st := stateOf(pc)
 	settingsStmt, settingsParams := r.settingsParams()
 	for attempt := 0; ; attempt++ {
 		if gen := p.gen.Load(); len(st.stmts) >= maxStatements || st.gen != gen {
@@ -52,7 +55,8 @@ func (p *Pool) Stream(ctx context.Context, r *Request) (*Stream, error) {
 			st.gen = gen
 		}
 		s := &Stream{p: p, c: c}
-		stale, err := s.open(ctx, c.Conn().PgConn(), st, r, settingsStmt, settingsParams, !p.unprepared)
+		s.bound()
+		stale, err := s.open(ctx, pc, st, r, settingsStmt, settingsParams, !p.unprepared)
 		if err == nil {
 			return s, nil
 		}
@@ -60,6 +64,10 @@ func (p *Pool) Stream(ctx context.Context, r *Request) (*Stream, error) {
 			st.gen = ^p.gen.Load() // forget before the retry
 			continue
 		}
+		if timedOut(err) {
+			abandon(pc)
+		}
+		s.unbound()
 		c.Release()
 		return nil, p.failed(err)
 	}
@@ -113,6 +121,7 @@ func (s *Stream) Next() bool {
 	if s.done || s.err != nil {
 		return false
 	}
+	s.bound()
 	if s.rr.NextRow() {
 		return true
 	}
@@ -122,6 +131,16 @@ func (s *Stream) Next() bool {
 	}
 	s.done = true
 	return false
+}
+
+// Cancel asks PostgreSQL to cancel the running statement (a cancel
+// request on a connection of its own): the goroutine reading the rows
+// then sees the error in Next. It may be called from any goroutine while
+// the stream is open.
+func (s *Stream) Cancel() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.c.Conn().PgConn().CancelRequest(ctx)
 }
 
 // Values is the current row, valid until the next call of Next.
@@ -145,7 +164,13 @@ func (s *Stream) Close() error {
 	s.closed = true
 	defer s.c.Release()
 	pc := s.c.Conn().PgConn()
+	defer s.unbound()
 	switch {
+	case s.err != nil && timedOut(s.err):
+		abandon(pc)
+		s.q.pl.Close()
+		s.p.failed(s.err)
+		return s.err
 	case s.err != nil:
 		// The statement failed: the connection is sound once the
 		// pipeline is read up to its Sync.
@@ -157,6 +182,7 @@ func (s *Stream) Close() error {
 		s.abort(pc)
 		return nil
 	}
+	s.bound()
 	for i := s.q.main + 1; i < s.q.n; i++ {
 		rr, err := s.q.result(&s.q.steps[i])
 		if err == nil {
@@ -172,6 +198,28 @@ func (s *Stream) Close() error {
 		return s.p.failed(classify(err))
 	}
 	return s.p.failed(classify(s.q.pl.Close()))
+}
+
+// bound gives the database db-timeout to send what is read next: a
+// stream reads for as long as its client takes, so the deadline is set
+// on the socket before each read, rather than on the whole request as
+// Run does. unbound lifts it before the connection goes back to the pool.
+func (s *Stream) bound() {
+	if s.p.timeout > 0 {
+		s.c.Conn().PgConn().Conn().SetReadDeadline(time.Now().Add(s.p.timeout))
+	}
+}
+
+func (s *Stream) unbound() {
+	if s.p.timeout > 0 {
+		s.c.Conn().PgConn().Conn().SetReadDeadline(time.Time{})
+	}
+}
+
+// timedOut reports an error of a read past its deadline.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // abort cancels the running statement and closes the connection, which
