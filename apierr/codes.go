@@ -217,6 +217,14 @@ func DistinctNotAllowed() *Error {
 		Hint: "Set db-distinct-enabled to allow it"}
 }
 
+// Keyset is PGRST100 (pgrst's own) for a keyset read (Prefer:
+// pagination=keyset, or an after cursor) that cannot be served; details
+// say why.
+func Keyset(details, hint string) *Error {
+	return &Error{Status: 400, Code: "PGRST100", Message: "Keyset pagination is not possible for this request",
+		Details: details, Hint: hint}
+}
+
 // InvalidPath is PGRST125.
 func InvalidPath() *Error {
 	return &Error{Status: 404, Code: "PGRST125", Message: "Invalid path specified in request URL"}

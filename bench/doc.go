@@ -17,7 +17,8 @@
 //	BENCH_SCENARIOS    comma-separated ids (default 1,1j,2,2j,3,4,5,6,7,8; 10, reads
 //	                   moved to a streaming replica, and 9,
 //	                   the export of BENCH_EXPORT_ROWS rows, takes minutes
-//	                   and runs only when named)
+//	                   and runs only when named, as do po and pk: page 1,000
+//	                   by offset and by keyset)
 //	BENCH_EXPORT_ROWS  scenario 9's rows (default 5000000, over 1 GB of NDJSON)
 //	BENCH_SEED         seed of the random request parameters (default 1)
 //	BENCH_LIMIT        0 to skip pgbench and the floor

@@ -133,7 +133,7 @@ func loadConfig() (*config, error) {
 	list := os.Getenv("BENCH_SCENARIOS")
 	if list == "" {
 		for _, s := range all {
-			c.scenarios[s.id] = true
+			c.scenarios[s.id] = !s.optional
 		}
 		c.scenarios[bulkID] = true
 	}
@@ -143,7 +143,7 @@ func loadConfig() (*config, error) {
 			continue
 		}
 		if !known[id] {
-			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8,9,10)", id)
+			return nil, fmt.Errorf("BENCH_SCENARIOS: unknown scenario %q (known: 1,1j,2,2j,3,4,5,6,7,8,9,10,po,pk)", id)
 		}
 		c.scenarios[id] = true
 	}

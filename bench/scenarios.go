@@ -25,7 +25,9 @@ type scenario struct {
 	// limit: whether pgbench measures the scenario's SQL (anonymous
 	// variants only; a JWT changes the settings, not the statement).
 	limit bool
-	build func(rng *rand.Rand, uri, body []byte) ([]byte, []byte)
+	// optional scenarios run only when BENCH_SCENARIOS names them.
+	optional bool
+	build    func(rng *rand.Rand, uri, body []byte) ([]byte, []byte)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -53,6 +55,10 @@ func scenarios() []*scenario {
 		uri = append(uri, dates[rng.IntN(len(dates))]...)
 		return append(uri, "&order=ordered_at.desc&limit=50"...), nil
 	}
+	// Page 1,000 (± 100) of 20 orders by id: skipping the pages before it
+	// (offset), or seeking past the previous page's last id (keyset, the
+	// cursor its Link header carries). Both read the same rows.
+	page := func(rng *rand.Rand) int64 { return int64(20 * (900 + rng.IntN(200))) }
 	return []*scenario{
 		{id: "1", title: "customer by primary key", method: "GET", limit: true, build: s1},
 		{id: "1j", title: "customer by primary key, JWT", method: "GET", role: "web_user", build: s1},
@@ -94,6 +100,18 @@ func scenarios() []*scenario {
 				uri = append(uri, "/orders?select=*&id=gt."...)
 				uri = strconv.AppendInt(uri, int64(rng.IntN(99000)), 10)
 				return append(uri, "&order=id.asc&limit=1000"...), nil
+			}},
+		{id: "po", title: "page 1,000 of 20 orders, by offset", method: "GET", limit: true, optional: true,
+			build: func(rng *rand.Rand, uri, body []byte) ([]byte, []byte) {
+				uri = append(uri, "/orders?select=id,status,total&order=id&limit=20&offset="...)
+				return strconv.AppendInt(uri, page(rng), 10), nil
+			}},
+		{id: "pk", title: "page 1,000 of 20 orders, by keyset", method: "GET", limit: true, optional: true,
+			needs: "keyset pagination",
+			build: func(rng *rand.Rand, uri, body []byte) ([]byte, []byte) {
+				uri = append(uri, "/orders?select=id,status,total&order=id&limit=20&after=%7B%22id%22%3A"...)
+				uri = strconv.AppendInt(uri, page(rng), 10)
+				return append(uri, "%7D"...), nil
 			}},
 	}
 }

@@ -29,6 +29,9 @@ const (
 	bindCallArg                      // a call's argument (Query.CallArgs[slot].Value)
 	bindCallVariadic                 // a variadic argument: every CallArgs named as CallArgs[slot]
 	bindBody                         // the request's body (Payload.JSON); slot bodyHex: as a bytea literal
+	bindAfter                        // the keyset cursor (Query.After)
+	bindNextLimit                    // LIMIT of the next page's cursor: 1, or 0 for an empty page
+	bindNextOffset                   // its OFFSET: the page's last row
 )
 
 // bindStep is one placeholder of a statement.
@@ -177,6 +180,15 @@ func (a *Args) bind(prog []bindStep, p *Plan, r *Request) {
 			a.limit(l)
 		case bindOffset:
 			a.num(q.Offset)
+		case bindAfter:
+			a.str(q.After)
+		case bindNextLimit, bindNextOffset:
+			l, _ := limitOffset(q, p.maxRows) // >= 0: keyset reads have a page size
+			if st.kind == bindNextLimit {
+				a.num(min(l, 1))
+			} else {
+				a.num(satAdd(q.Offset, max(l-1, 0)))
+			}
 		case bindCallArg:
 			a.str(q.CallArgs[st.slot].Value)
 		case bindCallVariadic:

@@ -93,7 +93,9 @@ func (b *builder) distinctColumns(on []string) {
 
 // levelOrderBy appends the ORDER BY of level n.
 func (b *builder) levelOrderBy(q *Query, n *node) {
-	if kind, on := nodeDistinct(q, n); kind == DistinctOn {
+	if n == b.tree && b.keyset != nil {
+		b.keysetOrderBy() // keyset.go
+	} else if kind, on := nodeDistinct(q, n); kind == DistinctOn {
 		b.distinctOrderBy(q, n, on)
 	} else {
 		b.orderBy(q, n)

@@ -135,6 +135,9 @@ type envelope struct {
 	HexBody bool
 	// Count is the plan's count mode.
 	Count Count
+	// Keyset says the statement's row ends with the next page's cursor
+	// (wire.Result.Next), NULL when the page is the last (keyset.go).
+	Keyset bool
 	// Stream says the statement returns the page one row per result row
 	// instead of one aggregated row: the response is streamed
 	// (Request.Stream, streamEnvelope).
@@ -145,7 +148,7 @@ type envelope struct {
 // plan cache key.
 func appendEnvelopeKey(dst []byte, r *Request) []byte {
 	m := &r.Media
-	dst = append(dst, 'E', byte(r.Prefer.Count), byte(m.Body), keyBool(r.Stream))
+	dst = append(dst, 'E', byte(r.Prefer.Count), byte(m.Body), keyBool(r.Prefer.Keyset), keyBool(r.Stream))
 	if m.Body == BodyHandler && m.Handler != nil && m.Handler.Function {
 		dst = append(dst, 'F', keyBool(m.Handler.Binary))
 	} else if m.Body == BodyHandler && m.Handler != nil {
@@ -163,13 +166,16 @@ func appendEnvelopeKey(dst []byte, r *Request) []byte {
 // and appends the outer statement. It records in b.env what the caller
 // needs.
 func (b *builder) envelope(r *Request) {
-	if r.Stream && b.streamable(r.Media.Body) {
+	if r.Stream && b.keyset == nil && b.streamable(r.Media.Body) {
 		b.streamEnvelope(r.Media.Body)
 		return
 	}
 	q, count := r.Query, r.Prefer.Count
-	b.env = envelope{Count: count}
+	b.env = envelope{Count: count, Keyset: b.keyset != nil}
 	b.str(")")
+	if b.keyset != nil {
+		b.keysetSource(q) // keyset.go
+	}
 	counted := count == CountExact || count == CountEstimated
 	write := r.Action.isWrite()
 	// Without a limit the page is the whole result: count the page. A
@@ -216,6 +222,8 @@ func (b *builder) envelope(r *Request) {
 		b.location(r)
 		b.str(" AS location, nullif(current_setting('pgrst.inserted', true), '') AS inserted, " +
 			"pg_catalog.set_config('pgrst.affected', pg_catalog.count(_pgrst_t)::text, true) AS affected")
+	} else if b.keyset != nil {
+		b.str(", null::text AS location, null::text AS inserted, (SELECT pgrst_next FROM pgrst_keyset) AS next")
 	} else if b.call != nil && b.call.writes {
 		// A call that may write: its rows, for the same check.
 		b.str(", null::text AS location, null::text AS inserted, " +

@@ -27,6 +27,7 @@ func testSchema() *cache.Schema {
 	)
 	films := s.Relations[cache.QName{Schema: "test", Name: "films"}]
 	films.PrimaryKey = []string{"id"}
+	films.Column("id").Nullable = false
 	// Defaults, for Prefer: missing=default.
 	films.Column("id").Default, films.Column("id").HasDefault = "nextval('test.films_id_seq'::regclass)", true
 	films.Column("year").Default, films.Column("year").HasDefault = "2000", true

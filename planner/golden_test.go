@@ -25,6 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sq
 //	query select=id&year=gt.1 (the query string)
 //	schema embed              (embedSchema; default testSchema)
 //	count exact | max-rows 10 | body csv | head | legacy | distinct (db-distinct-enabled)
+//	keyset                    (Prefer: pagination=keyset)
 //	action insert | keys a,b | return representation | resolution merge | missing default
 //	call get | call post      (a call of the function target, in callSchema)
 //	payload {"a":1}           (a call's JSON body; its keys are the arguments)
@@ -93,6 +94,8 @@ func renderPlan(t *testing.T, head string) string {
 			o.LegacyTargetNames = true
 		case "distinct":
 			o.Distinct = true
+		case "keyset":
+			prefer.Keyset = true
 		case "action":
 			action = map[string]Action{"insert": ActionInsert, "update": ActionUpdate, "upsert": ActionUpsert, "delete": ActionDelete}[v]
 		case "keys":

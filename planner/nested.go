@@ -41,7 +41,8 @@ import (
 type nestLevel struct {
 	id   int
 	rel  *cache.Relation
-	r    *cache.Relationship // from the parent level (nil at the root)
+	r      *cache.Relationship // from the parent level (nil at the root)
+	parent *nestLevel
 	key  string              // the parent element's key that holds this level's rows
 	cols []*cache.Column     // written from the body
 	// before: the parent holds the foreign key, so this level is inserted
@@ -141,7 +142,7 @@ func (lv *nestLevel) resolve(embeds []ColumnEmbed, s *cache.Schema, schema strin
 		if target == nil {
 			return errNoRelBetween(s, schema, lv.rel.Name, e.Relation, e.Hint)
 		}
-		c := &nestLevel{id: *next, rel: target, r: rel, key: e.Relation,
+		c := &nestLevel{id: *next, rel: target, r: rel, parent: lv, key: e.Relation,
 			before: rel.Card == cache.ManyToOne || rel.Card == cache.OneToOne && !rel.IsParent}
 		*next++
 		for _, name := range e.Columns {
@@ -172,22 +173,38 @@ func (lv *nestLevel) resolve(embeds []ColumnEmbed, s *cache.Schema, schema strin
 }
 
 // matchNested marks the embeds of the representation's select tree that
-// read rows of a nested level: an embed of the same relationship from the
-// node that reads lv's rows reads the child level's CTE.
+// read rows of a nested level: below the node that reads lv's rows, an
+// embed of a child level's relationship reads that level's CTE, and one
+// back up the relationship lv was reached by reads its parent's.
 func matchNested(n *node, lv *nestLevel) {
 	for _, c := range n.children {
-		for _, cl := range lv.children {
-			if c.r == cl.r {
-				c.cte = cl.cte()
-				if c.r.Junction != nil {
-					c.junctionCTE = cl.junctionCTE()
-				}
-				cl.embedded = true
-				matchNested(c, cl)
-				break
-			}
+		m := lv.match(c.r)
+		if m == nil {
+			continue
+		}
+		c.cte = m.cte()
+		if m.parent == lv && c.r.Junction != nil {
+			c.junctionCTE = m.junctionCTE()
+		}
+		m.embedded = true
+		matchNested(c, m)
+	}
+}
+
+// match is the level whose rows an embed of relationship r reads from
+// lv's rows, or nil for its table.
+func (lv *nestLevel) match(r *cache.Relationship) *nestLevel {
+	for _, cl := range lv.children {
+		if cl.r == r {
+			return cl
 		}
 	}
+	if up := lv.r; up != nil && r != nil && !r.Computed && r.Junction == nil && up.Junction == nil &&
+		r.Constraint == up.Constraint && r.Table == up.Foreign && r.Foreign == up.Table &&
+		(r.Card != up.Card || r.IsParent != up.IsParent) { // not up itself (a self-reference)
+		return lv.parent
+	}
+	return nil
 }
 
 // nestedSource appends the CTEs of a nested insert up to pgrst_source.
@@ -412,15 +429,16 @@ func (b *builder) nestInsert(r *Request, lv, parent *nestLevel) {
 // response reads (returnList), and the key columns other levels take.
 func (b *builder) nestRootReturn(r *Request, links []string) {
 	if r.representation() {
-		if cols, all := returnedColumns(r.Query, b.tree); !all {
-			for _, c := range cols {
-				if !slicesContains(links, c) {
-					links = append(links, c)
-				}
-			}
-		} else {
-			b.returnList(r)
+		cols, all := returnedColumns(r.Query, b.tree)
+		if all || b.nest.embedded {
+			// Every column, also for an embed back up from a nested level.
+			b.returnAll(cols)
 			return
+		}
+		for _, c := range cols {
+			if !slicesContains(links, c) {
+				links = append(links, c)
+			}
 		}
 	} else if r.Prefer.Return == ReturnHeadersOnly {
 		for _, c := range b.rel.PrimaryKey {

@@ -89,6 +89,11 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 				dist = p
 			}
 			continue
+		case "after":
+			if !q.HasAfter && q.isCursor(p) {
+				q.After, q.HasAfter = p.Value, true
+				continue
+			}
 		}
 		if p.HasValue && paramKind(p.Key) == kindFilter {
 			nFilters++
@@ -180,7 +185,7 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 	}
 	for i := range q.Params {
 		p := &q.Params[i]
-		if !p.HasValue || paramKind(p.Key) != kindFilter {
+		if !p.HasValue || paramKind(p.Key) != kindFilter || q.IsAfterParam(p) {
 			continue
 		}
 		path, field, err := parseTreePath(&st, p.Key, fast)
@@ -250,6 +255,18 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 		q.EmbedDistinct = append(q.EmbedDistinct, d)
 	}
 	return q.parseRanges(&st, fast)
+}
+
+// isCursor reports whether p, named "after", is a keyset cursor: a JSON
+// object, where a filter's value starts with an operator. A function's
+// arguments keep the name.
+func (q *Query) isCursor(p *Param) bool {
+	return !q.callRead && p.HasValue && strings.HasPrefix(p.Value, "{")
+}
+
+// IsAfterParam reports whether p is the keyset cursor that q took.
+func (q *Query) IsAfterParam(p *Param) bool {
+	return q.HasAfter && p.Key == "after" && p.Value == q.After && q.isCursor(p)
 }
 
 // lazyState allocates the full parser's state on first use: the fast

@@ -82,6 +82,9 @@ type Preferences struct {
 	// SingleObject is params=single-object, PostgREST 5's way to pass a
 	// call's whole body as its function's one json argument.
 	SingleObject bool
+	// Keyset is pagination=keyset (pgrst's own): a read's response links
+	// to the next page by its sort key (keyset.go).
+	Keyset bool
 	// Invalid lists the unknown or malformed items, in order.
 	Invalid [][]byte
 }
@@ -109,6 +112,7 @@ var prefWords = map[string]func(p *Preferences){
 	"tx=commit":                    func(p *Preferences) { setOnce(&p.Tx, TxCommit) },
 	"tx=rollback":                  func(p *Preferences) { setOnce(&p.Tx, TxRollback) },
 	"params=single-object":         func(p *Preferences) { p.SingleObject = true },
+	"pagination=keyset":            func(p *Preferences) { p.Keyset = true },
 	"stream":                       func(p *Preferences) { p.Stream = true },
 }
 
@@ -169,13 +173,13 @@ func (p *Preferences) StrictError() error {
 // honoured says which preferences an action honours (and so echoes in
 // Preference-Applied); count, handling and timezone always are.
 type honoured struct {
-	resolution, missing, ret, tx, maxAffected bool
+	resolution, missing, ret, tx, maxAffected, keyset bool
 }
 
 // honouredBy lists what each action honours, as PostgREST. Prefer: tx
 // is left unset by the server when db-tx-end does not allow overrides.
 var honouredBy = [...]honoured{
-	ActionRead:   {tx: true},
+	ActionRead:   {tx: true, keyset: true},
 	ActionInsert: {resolution: true, missing: true, ret: true, tx: true},
 	ActionUpdate: {missing: true, ret: true, tx: true, maxAffected: true},
 	ActionUpsert: {ret: true, tx: true},
@@ -250,6 +254,9 @@ func (p *Preferences) AppendApplied(dst []byte, a Action) []byte {
 	if f.maxAffected && p.HasMaxAffected && p.Handling == HandlingStrict {
 		add("max-affected=")
 		dst = strconv.AppendInt(dst, p.MaxAffected, 10)
+	}
+	if f.keyset && p.Keyset {
+		add("pagination=keyset")
 	}
 	if p.Stream {
 		add("stream")

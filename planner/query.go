@@ -40,6 +40,12 @@ type Query struct {
 	// EmbedDistinct are the distinct parameters of embedded resources
 	// (actors.distinct=on(a)), in URL order.
 	EmbedDistinct []DistinctParam
+	// After is the keyset cursor of the after parameter (HasAfter): a
+	// JSON object of the sort key's values of the row to read after
+	// (keyset.go). Only a value starting with "{" is one; any other value
+	// filters a column named "after".
+	After    string
+	HasAfter bool
 
 	// Params are all decoded parameters in URL order, duplicates kept.
 	Params []Param

@@ -76,7 +76,11 @@ func New(r *Request, s *cache.Schema) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := builder{rel: rel, buf: make([]byte, 0, 512), tree: tree, slots: newSlotIndex(q)}
+	keys, err := planKeyset(r, rel, tree) // keyset.go
+	if err != nil {
+		return nil, err
+	}
+	b := builder{rel: rel, buf: make([]byte, 0, 512), tree: tree, slots: newSlotIndex(q), keyset: keys}
 	if len(q.ColumnEmbeds) > 0 {
 		if b.nest, err = planNested(r, s, rel); err != nil { // nested.go
 			return nil, err
@@ -122,6 +126,10 @@ type builder struct {
 	alias string
 	// call is the resolved call of a call's plan (call.go), else nil.
 	call *callPlan
+	// keyset is the sort key of a keyset read (keyset.go), else nil;
+	// afterPh the placeholder of its cursor.
+	keyset  []keyTerm
+	afterPh int
 	// nest is the tree of a nested insert (nested.go), else nil.
 	nest *nestLevel
 }
@@ -282,6 +290,11 @@ func (b *builder) selectRows(r *Request) {
 	b.joins(q, q.Select, root, r.MaxRows)
 	where := b.whereClause()
 	b.nodeConditions(q, root, where)
+	if b.keyset != nil && q.HasAfter {
+		b.afterPh = b.bind(bindAfter, 0, true)
+		where()
+		b.afterCondition() // keyset.go
+	}
 	b.groupBy(group)
 	b.levelOrderBy(q, root) // distinct.go
 	if q.HasRange || r.MaxRows > 0 {

@@ -50,7 +50,7 @@ func (q *Query) ShapeKey(dst []byte) []byte {
 	dst = appendColumnEmbedsKey(dst, q.ColumnEmbeds)
 	dst = append(dst, keyBool(q.HasOnConflict))
 	dst = appendKeyPath(dst, q.OnConflict)
-	dst = append(dst, byte(q.Distinct))
+	dst = append(dst, byte(q.Distinct), keyBool(q.HasAfter))
 	dst = appendKeyPath(dst, q.DistinctOn)
 	dst = appendKeyCount(dst, len(q.EmbedDistinct))
 	for i := range q.EmbedDistinct {

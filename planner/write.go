@@ -348,15 +348,7 @@ func (b *builder) returnList(r *Request) {
 	case r.representation():
 		var all bool
 		if cols, all = returnedColumns(r.Query, b.tree); all {
-			// Every column, and the computed ones the select names.
-			b.qualified()
-			b.str(".*")
-			for _, c := range cols {
-				if c != "*" && b.rel.Column(c) == nil {
-					b.str(", ")
-					b.column(c)
-				}
-			}
+			b.returnAll(cols)
 			return
 		}
 	case r.Action == ActionInsert && r.Prefer.Return == ReturnHeadersOnly:
@@ -371,6 +363,19 @@ func (b *builder) returnList(r *Request) {
 			b.str(", ")
 		}
 		b.column(c)
+	}
+}
+
+// returnAll appends every column of the mutated rows, and the computed
+// ones of cols.
+func (b *builder) returnAll(cols []string) {
+	b.qualified()
+	b.str(".*")
+	for _, c := range cols {
+		if c != "*" && b.rel.Column(c) == nil {
+			b.str(", ")
+			b.column(c)
+		}
 	}
 }
 

@@ -45,6 +45,8 @@ var (
 	// corsExposed are the response headers scripts may read.
 	corsExposed = []byte("Content-Encoding, Content-Location, Content-Range, Content-Type, " +
 		"Date, Location, Server, Transfer-Encoding, Range-Unit")
+	// corsExposedLink adds the Link of a keyset read (pgrst's own).
+	corsExposedLink = append(append([]byte{}, corsExposed...), ", Link"...)
 	// corsMethodList is corsMethods as Access-Control-Allow-Methods sends it:
 	// PostgREST's methods followed by the CORS simple ones it lacks.
 	corsMethodList = []byte("GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD")
@@ -103,6 +105,10 @@ func addCORSHeaders(rh *fasthttp.ResponseHeader, allowOrigin []byte, creds bool)
 	rh.AddBytesKV(hdrAllowOrigin, allowOrigin)
 	if creds {
 		rh.AddBytesKV(hdrAllowCredentials, corsTrue)
+	}
+	if len(rh.Peek("Link")) > 0 {
+		rh.AddBytesKV(hdrExposeHeaders, corsExposedLink)
+		return
 	}
 	rh.AddBytesKV(hdrExposeHeaders, corsExposed)
 }

@@ -18,6 +18,13 @@ func TestNestedInsert(t *testing.T) {
 		`{"name":"apollo","n_clients":{"name":"nasa"},"n_tasks":[{"title":"a1","n_labels":[{"name":"x"},{"name":"y"}]},{"title":"a2"}]}`,
 		repr...)
 	expect(t, r, 201, `[{"name":"apollo","n_clients":{"name":"nasa"},"n_tasks":[{"title":"a1","done":false,"n_labels":[{"name":"x"},{"name":"y"}]},{"title":"a2","done":false,"n_labels":[]}]}]`)
+	// An embed back up to the row of the same request reads it too.
+	expect(t, s.send(t, "POST", "/n_projects?columns=name,n_clients(name),n_tasks(title)"+
+		"&select=name,n_clients(name,n_projects(name)),n_tasks(title,n_projects(name,n_tasks(title)))",
+		`{"name":"gemini","n_clients":{"name":"esa"},"n_tasks":[{"title":"g1"},{"title":"g2"}]}`, repr...), 201,
+		`[{"name":"gemini","n_clients":{"name":"esa","n_projects":[{"name":"gemini"}]},"n_tasks":[`+
+			`{"title":"g1","n_projects":{"name":"gemini","n_tasks":[{"title":"g1"},{"title":"g2"}]}},`+
+			`{"title":"g2","n_projects":{"name":"gemini","n_tasks":[{"title":"g1"},{"title":"g2"}]}}]}]`)
 	expect(t, s.get(t, "/n_projects?name=eq.apollo&select=name,n_clients(name),n_tasks(title,n_labels(name))&n_tasks.order=title"), 200,
 		`[{"name":"apollo","n_clients":{"name":"nasa"},"n_tasks":[{"title":"a1","n_labels":[{"name":"x"},{"name":"y"}]},{"title":"a2","n_labels":[]}]}]`)
 }
@@ -136,6 +143,12 @@ func TestNestedInsertSelf(t *testing.T) {
 		`{"name":"fruit","parent_id":{"name":"food"},"n_categories":[{"name":"apple","n_categories":[{"name":"gala"}]},{"name":"pear"}]}`,
 		with(jsonBody, "Prefer", "return=representation")...), 201,
 		`[{"name":"fruit","parent":{"name":"food"},"children":[{"name":"apple","n_categories":[{"name":"gala"}]},{"name":"pear","n_categories":[]}]}]`)
+	// Back up to the row of the same request, and further up to one
+	// already there.
+	s.send(t, "POST", "/n_categories", `{"id":100,"name":"things"}`, jsonBody...)
+	expect(t, s.send(t, "POST", "/n_categories?columns=name,parent_id,n_categories(name)&select=name,n_categories(name,parent_id(name,parent_id(name)))",
+		`{"name":"tools","parent_id":100,"n_categories":[{"name":"saw"}]}`, with(jsonBody, "Prefer", "return=representation")...), 201,
+		`[{"name":"tools","n_categories":[{"name":"saw","parent_id":{"name":"tools","parent_id":{"name":"things"}}}]}]`)
 	expect(t, s.get(t, "/n_categories?name=eq.gala&select=name,parent_id(name,parent_id(name,parent_id(name)))"), 200,
 		`[{"name":"gala","parent_id":{"name":"apple","parent_id":{"name":"fruit","parent_id":{"name":"food"}}}}]`)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/planner"
@@ -166,6 +167,30 @@ func appendContentLocation(dst []byte, x *exchange, q *planner.Query, target str
 		dst = appendURLEncoded(dst, p.Value)
 	}
 	return dst
+}
+
+// appendNextLink renders the Link header of a keyset read's next page:
+// the request's parameters in their order, but its offset and its after
+// cursor, then after=<the next cursor>, as Content-Location writes them.
+func appendNextLink(dst []byte, q *planner.Query, target string, next []byte) []byte {
+	dst = append(dst, "</"...)
+	dst = append(dst, target...)
+	dst = append(dst, '?')
+	for i := range q.Params {
+		p := &q.Params[i]
+		if p.Key == "offset" || q.IsAfterParam(p) {
+			continue
+		}
+		dst = appendURLEncoded(dst, p.Key)
+		if p.HasValue {
+			dst = append(dst, '=')
+			dst = appendURLEncoded(dst, p.Value)
+		}
+		dst = append(dst, '&')
+	}
+	dst = append(dst, "after="...)
+	dst = appendURLEncoded(dst, unsafe.String(unsafe.SliceData(next), len(next)))
+	return append(dst, `>; rel="next"`...)
 }
 
 func appendURLEncoded(dst []byte, s string) []byte {

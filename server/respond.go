@@ -33,10 +33,14 @@ type result struct {
 	inserted []byte
 	// etag is the quoted ETag of the body, when the exchange wants one.
 	etag []byte
+	// next is a copy of a keyset read's next-page cursor (empty on the
+	// last page, and for other plans).
+	next []byte
 }
 
 func (r *result) reset() {
-	*r = result{gucHeaders: r.gucHeaders[:0], location: r.location[:0], inserted: r.inserted[:0], etag: r.etag[:0]}
+	*r = result{gucHeaders: r.gucHeaders[:0], location: r.location[:0], inserted: r.inserted[:0], etag: r.etag[:0],
+		next: r.next[:0]}
 }
 
 // read takes the counts, the response GUCs and (unless head) the body of
@@ -51,6 +55,10 @@ func (res *result) read(ctx *fasthttp.RequestCtx, plan *planner.Plan, r *wire.Re
 	}
 	res.location = append(res.location[:0], r.Location...)
 	res.inserted = append(res.inserted[:0], r.Inserted...)
+	res.next = res.next[:0]
+	if plan.Keyset {
+		res.next = append(res.next, r.Next...)
+	}
 	if len(r.ResponseStatus) > 0 {
 		n, err := strconv.Atoi(string(r.ResponseStatus))
 		if err != nil || n < 100 || n > 599 {
@@ -108,6 +116,10 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, x *exchange, plan *planner.Pl
 	}
 	if pr.Action == planner.ActionRead || pr.Action == planner.ActionCall {
 		status = readHeaders(ctx, x, rt.MinimalErrors)
+		if len(res.next) > 0 && status != 416 {
+			x.buf = appendNextLink(x.buf[:0], &x.q, pr.Target, res.next)
+			h.SetBytesV("Link", x.buf)
+		}
 	} else {
 		var err error
 		if status, err = writeHeaders(ctx, x); err != nil {

@@ -20,8 +20,11 @@ import (
 // publishes the result in atomics, so choosing a replica takes no lock.
 type Replicas struct {
 	primary *Pool
-	list    []*Replica
-	next    atomic.Uint32 // round-robin cursor
+	// check is a one-connection pool of the primary's for the checker,
+	// so a busy request pool never delays a check.
+	check *Pool
+	list  []*Replica
+	next  atomic.Uint32 // round-robin cursor
 	// maxLag is db-replica-max-lag in nanoseconds; 0: no limit.
 	maxLag atomic.Int64
 	// floor is a WAL position every replica must have replayed to serve
@@ -43,6 +46,7 @@ type Replica struct {
 	// Name is host:port, safe to log (no credentials).
 	Name  string
 	pool  *Pool
+	check *Pool         // the checker's own connection, as Replicas.check
 	state atomic.Uint32 // ReplicaState
 	// replay is the WAL position it had replayed at the last sample.
 	replay atomic.Uint64
@@ -114,6 +118,12 @@ func OpenReplicas(primary *Pool, primaryURI string, o ReplicaOptions) (*Replicas
 		}
 	}
 	rs.maxLag.Store(int64(o.MaxLag))
+	checkOpts := o.Pool
+	checkOpts.URI, checkOpts.PoolSize, checkOpts.OnConnect = primaryURI, 1, nil
+	var err error
+	if rs.check, err = Open(checkOpts); err != nil {
+		return nil, err
+	}
 	for i, uri := range o.URIs {
 		full, name, err := replicaURI(primaryURI, uri)
 		if err != nil {
@@ -122,12 +132,19 @@ func OpenReplicas(primary *Pool, primaryURI string, o ReplicaOptions) (*Replicas
 		}
 		po := o.Pool
 		po.URI, po.OnConnect = full, nil
-		p, err := Open(po)
+		r := &Replica{Name: name}
+		if r.pool, err = Open(po); err == nil {
+			po.PoolSize = 1
+			r.check, err = Open(po)
+		}
 		if err != nil {
+			if r.pool != nil {
+				r.pool.Close()
+			}
 			rs.Close()
 			return nil, fmt.Errorf("db-replicas: replica %d (%s): %w", i+1, name, errors.Unwrap(err))
 		}
-		rs.list = append(rs.list, &Replica{Name: name, pool: p})
+		rs.list = append(rs.list, r)
 	}
 	return rs, nil
 }
@@ -177,6 +194,10 @@ func passwordless(u *url.URL) bool {
 func (rs *Replicas) Close() {
 	for _, r := range rs.list {
 		r.pool.Close()
+		r.check.Close()
+	}
+	if rs.check != nil {
+		rs.check.Close()
 	}
 }
 
@@ -327,7 +348,7 @@ func (rs *Replicas) CheckOnce(ctx context.Context) {
 	defer cancel()
 	var primary uint64
 	havePrimary := false
-	if b, err := rs.primary.QueryBytes(cctx, primarySQL); err == nil {
+	if b, err := rs.check.QueryBytes(cctx, primarySQL); err == nil {
 		primary, havePrimary = ParseLSN(b)
 	}
 	now := time.Now()
@@ -339,7 +360,7 @@ func (rs *Replicas) CheckOnce(ctx context.Context) {
 	}
 	maxLag := time.Duration(rs.maxLag.Load())
 	for _, r := range rs.list {
-		b, err := r.pool.QueryBytes(cctx, replicaSQL)
+		b, err := r.check.QueryBytes(cctx, replicaSQL)
 		if err != nil {
 			rs.setState(r, ReplicaDown)
 			continue

@@ -265,6 +265,9 @@ type Result struct {
 	// of rows an upsert inserted (NULL for reads).
 	Location []byte
 	Inserted []byte
+	// Next is a keyset read's next-page cursor (NULL on the last page);
+	// a write's eighth column (the rows it affected) for other statements.
+	Next []byte
 	// Explain is the output of Request.Explain, nil without one.
 	Explain []byte
 }
@@ -620,7 +623,7 @@ func (r *Request) resultOf(v [][]byte) *Result {
 	res := &r.result
 	*res = Result{}
 	fields := [...]*[]byte{&res.TotalResultSet, &res.PageTotal, &res.Body, &res.ResponseHeaders, &res.ResponseStatus,
-		&res.Location, &res.Inserted}
+		&res.Location, &res.Inserted, &res.Next}
 	for i := 0; i < len(v) && i < len(fields); i++ {
 		*fields[i] = v[i]
 	}
