@@ -39,12 +39,12 @@ import (
 // nestLevel is one table of a nested insert: the root or an embed of the
 // columns parameter.
 type nestLevel struct {
-	id   int
-	rel  *cache.Relation
+	id     int
+	rel    *cache.Relation
 	r      *cache.Relationship // from the parent level (nil at the root)
 	parent *nestLevel
-	key  string              // the parent element's key that holds this level's rows
-	cols []*cache.Column     // written from the body
+	key    string          // the parent element's key that holds this level's rows
+	cols   []*cache.Column // written from the body
 	// before: the parent holds the foreign key, so this level is inserted
 	// first and the parent takes its key columns (r.ForeignColumns).
 	before   bool

@@ -23,8 +23,8 @@ type Replicas struct {
 	// check is a one-connection pool of the primary's for the checker,
 	// so a busy request pool never delays a check.
 	check *Pool
-	list    []*Replica
-	next    atomic.Uint32 // round-robin cursor
+	list  []*Replica
+	next  atomic.Uint32 // round-robin cursor
 	// maxLag is db-replica-max-lag in nanoseconds; 0: no limit.
 	maxLag atomic.Int64
 	// floor is a WAL position every replica must have replayed to serve
@@ -46,7 +46,7 @@ type Replica struct {
 	// Name is host:port, safe to log (no credentials).
 	Name  string
 	pool  *Pool
-	check *Pool // the checker's own connection, as Replicas.check
+	check *Pool         // the checker's own connection, as Replicas.check
 	state atomic.Uint32 // ReplicaState
 	// replay is the WAL position it had replayed at the last sample.
 	replay atomic.Uint64
