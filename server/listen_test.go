@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/pgrst/pgrst/control"
 	"github.com/pgrst/pgrst/server"
 	"github.com/pgrst/pgrst/sql"
 	"github.com/pgrst/pgrst/wire"
@@ -345,6 +346,13 @@ func TestListenSlowSubscriberDropped(t *testing.T) {
 		}
 	}
 	waitFor(t, func() bool { n, dropped := s.srv.ListenStats(); return n == 1 && dropped == 1 })
+	m := startAdmin(t, s, func() control.Stats { return control.Stats{} }).get(t, "/metrics")
+	for _, want := range []string{"pgrst_listen_subscribers 1\n", "pgrst_listen_dropped_total 1\n",
+		fmt.Sprintf("pgrst_listen_events_total %d\n", n)} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 	// The slow client's stream ends: reading it all reaches the end.
 	slow.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.Copy(io.Discard, slow); err != nil {
