@@ -571,3 +571,20 @@ func TestStartWithDatabaseDown(t *testing.T) {
 		t.Fatalf("pgrst --ready: %v %s", err, out)
 	}
 }
+
+// A request made as soon as pgrst's port accepts connections waits for the
+// first schema load instead of getting 503 PGRST002.
+func TestFirstRequestWaitsForSchema(t *testing.T) {
+	c := newCluster(t)
+	p := startPgrst(t, c, false)
+	p.waitFor(t, 10*time.Second, "port open", func() bool {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+		if err == nil {
+			conn.Close()
+		}
+		return err == nil
+	})
+	if r := p.get(t, "/todos?select=id"); r.status != 200 {
+		t.Fatalf("first request: %d %s", r.status, r.body)
+	}
+}

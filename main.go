@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -148,6 +149,12 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		}
 	}
 
+	// The API serves once the first schema load has succeeded or failed
+	// (or startWait passed): connections made meanwhile wait in the
+	// listen backlog instead of getting 503 for a cache about to load.
+	firstLoaded := make(chan struct{})
+	firstAttempt := sync.OnceFunc(func() { close(firstLoaded) })
+
 	srv := server.New(pool, opts, log)
 	srv.UseReplicas(replicas)
 	// Only the plane's goroutine calls Prepare and LoadSchema, one at a
@@ -177,6 +184,7 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 			}, nil
 		},
 		LoadSchema: func(ctx context.Context, c *control.Config) (string, error) {
+			defer firstAttempt()
 			sc, err := cache.Load(ctx, pool, c.DBSchemas)
 			if err != nil {
 				return "", err
@@ -212,7 +220,18 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	}
 
 	served := make(chan error, 2)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		select {
+		case <-firstLoaded:
+		case <-time.After(startWait):
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil { // shut down before serving
+			ln.Close()
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
 	var admin *server.Admin
 	if adminLn != nil {
 		admin = server.NewAdmin(srv, server.AdminOptions{Control: p.Stats,
@@ -264,6 +283,10 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	}
 	return 0
 }
+
+// startWait bounds how long the API waits for the first schema load
+// before it serves (and answers 503 PGRST002 until a load succeeds).
+const startWait = 10 * time.Second
 
 // readDBAtStart reads the configuration kept in the database on a
 // connection of its own, giving up after a few seconds: the database may
