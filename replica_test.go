@@ -43,3 +43,49 @@ func TestReplicasBinary(t *testing.T) {
 		t.Fatalf("GET /rpc/added on the replica: %d %s", r.status, r.body)
 	}
 }
+
+// A read that finds every replica's pool busy runs on the primary at once,
+// rather than waiting for a replica's connection (db-pool-acquisition-timeout)
+// or failing.
+func TestReplicaPoolFullGoesToPrimary(t *testing.T) {
+	c := newCluster(t)
+	execSQL(t, c, `create function api.in_recovery() returns boolean language sql stable as 'select pg_is_in_recovery()';
+		create function api.slow_in_recovery() returns boolean language sql stable as 'select pg_sleep(3); select pg_is_in_recovery()';`)
+	replica, err := c.StartReplica(pgtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { replica.Stop() })
+	p := startPgrst(t, c, true,
+		fmt.Sprintf("PGRST_DB_REPLICAS=postgres://127.0.0.1:%d?sslmode=disable", replica.Port()),
+		"PGRST_DB_REPLICA_MAX_LAG=0", "PGRST_DB_POOL=1", "PGRST_DB_POOL_ACQUISITION_TIMEOUT=10")
+	requests := fmt.Sprintf(`pgrst_db_replica_requests_total{replica="127.0.0.1:%d"}`, replica.Port())
+	p.waitFor(t, 30*time.Second, "reads on the replica", func() bool { return p.get(t, "/rpc/in_recovery").body == "true" })
+
+	// The replica's only connection, held by a slow read.
+	before := p.metric(t, requests)
+	slow := make(chan reply, 1)
+	go func() { slow <- p.get(t, "/rpc/slow_in_recovery") }()
+	p.waitFor(t, 10*time.Second, "the slow read routed", func() bool { return p.metric(t, requests) > before })
+	time.Sleep(300 * time.Millisecond) // it has its connection
+
+	start := time.Now()
+	r := p.get(t, "/rpc/in_recovery")
+	took := time.Since(start)
+	if r.status != 200 || r.body != "false" {
+		t.Fatalf("a read while the replica's pool was full: %d %s, want the primary's answer", r.status, r.body)
+	}
+	if took > 1500*time.Millisecond {
+		t.Fatalf("a read while the replica's pool was full took %v: it waited for the replica", took)
+	}
+	if n := p.metric(t, "pgrst_db_replica_overflows_total"); n != 1 {
+		t.Fatalf("pgrst_db_replica_overflows_total %v, want 1", n)
+	}
+	if s := <-slow; s.status != 200 || s.body != "true" {
+		t.Fatalf("the slow read: %d %s, want the replica's answer", s.status, s.body)
+	}
+	// The pool free again, reads go back to the replica.
+	if r := p.get(t, "/rpc/in_recovery"); r.body != "true" {
+		t.Fatalf("a read after the replica's pool freed: %d %s", r.status, r.body)
+	}
+}

@@ -167,5 +167,9 @@ func appendReplicaMetrics(b []byte, rs *wire.Replicas, gauge, counter func(b []b
 	b = counter(b, "pgrst_db_replica_fallbacks_total", "The total number of reads a replica could not serve and the primary did")
 	b = append(b, "pgrst_db_replica_fallbacks_total "...)
 	b = strconv.AppendUint(b, rs.Fallbacks(), 10)
+	b = append(b, '\n')
+	b = counter(b, "pgrst_db_replica_overflows_total", "The total number of reads the primary served because every replica that could was busy (its pool full)")
+	b = append(b, "pgrst_db_replica_overflows_total "...)
+	b = strconv.AppendUint(b, rs.Overflows(), 10)
 	return append(b, '\n')
 }

@@ -18,10 +18,11 @@ const lsnHeader = "Pgrst-Lsn"
 func (s *Server) UseReplicas(rs *wire.Replicas) { s.replicas.Store(rs) }
 
 // run runs x.req with fn, on a replica when the request is read-only and
-// one is up, else on the primary. A read that a replica could not serve
-// (it broke before answering, had not replayed the request's token, or
-// cancelled the read for a recovery conflict) runs again on the primary,
-// so a replica's failure never reaches the client. A write asks for its
+// one is up with a free connection, else on the primary: a read that finds
+// every replica busy (its pool full) does not wait for one. A read that a
+// replica could not serve (it broke before answering, had not replayed the
+// request's token, cancelled the read for a recovery conflict, or its pool
+// filled up after all) runs again on the primary, so a replica's failure never reaches the client. A write asks for its
 // token when there are replicas to read it back from.
 func (s *Server) run(ctx *fasthttp.RequestCtx, x *exchange, readOnly bool, fn func(*wire.Result) error) error {
 	rs := s.replicas.Load()
@@ -51,7 +52,7 @@ func (s *Server) run(ctx *fasthttp.RequestCtx, x *exchange, readOnly bool, fn fu
 		x.req.AfterLSN = token
 	}
 	r.Routed()
-	err := r.Pool().Run(context.Background(), &x.req, fn)
+	err := r.Pool().TryRun(context.Background(), &x.req, fn)
 	x.req.AfterLSN = nil
 	if err == nil || !rs.Failed(r, err) {
 		return err

@@ -10,6 +10,9 @@ import (
 // acquisition timeout.
 var ErrAcquireTimeout = errors.New("timed out acquiring connection from connection pool")
 
+// ErrPoolFull is Pool.TryRun's answer when every connection is taken.
+var ErrPoolFull = errors.New("every connection of the pool is in use")
+
 // ConnError means the database could not be reached or the connection broke.
 type ConnError struct{ Err error }
 

@@ -52,7 +52,11 @@ type Pool struct {
 	timeout        time.Duration
 
 	// Counters for metrics and readiness; updated with atomics only.
-	waiting  atomic.Int64  // requests waiting for a connection
+	waiting atomic.Int64 // requests waiting for a connection
+	// running counts the Run calls holding or acquiring a connection, so
+	// TryRun can tell a full pool without asking pgxpool (which locks).
+	running  atomic.Int32
+	maxConns int32
 	timeouts atomic.Uint64 // acquisitions that timed out
 	// down is set when reaching the database failed, cleared when a
 	// connection is made or a statement succeeds.
@@ -98,7 +102,7 @@ func Open(o Options) (*Pool, error) {
 	if t <= 0 {
 		t = 10 * time.Second
 	}
-	pool := &Pool{acquireTimeout: t, unprepared: o.NoPreparedStatements, timeout: o.Timeout}
+	pool := &Pool{acquireTimeout: t, unprepared: o.NoPreparedStatements, timeout: o.Timeout, maxConns: cfg.MaxConns}
 	cfg.AfterConnect = func(context.Context, *pgx.Conn) error {
 		pool.down.Store(false)
 		if o.OnConnect != nil {

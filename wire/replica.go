@@ -37,8 +37,9 @@ type Replicas struct {
 	// touched by the checker's goroutine.
 	history []lsnSample
 	// fallbacks counts read requests that a replica could not serve and
-	// the primary did.
-	fallbacks atomic.Uint64
+	// the primary did; overflows those it did because every replica
+	// that could serve them had its pool full.
+	fallbacks, overflows atomic.Uint64
 }
 
 // Replica is one replica: its pool and its last sampled state.
@@ -233,11 +234,18 @@ func (rs *Replicas) SetFloor(ctx context.Context) error {
 // Fallbacks counts the reads a replica failed and the primary served.
 func (rs *Replicas) Fallbacks() uint64 { return rs.fallbacks.Load() }
 
+// Overflows counts the reads the primary served because every replica
+// that could was busy (its pool full).
+func (rs *Replicas) Overflows() uint64 { return rs.overflows.Load() }
+
 // Pick chooses a replica for a read-only request that must see the WAL
 // position want (0: any): a replica in state up that has replayed the
-// floor, in turn. guard is false when its last sample shows that it has
-// replayed want; true when it is not known yet, so the request must carry
-// want as Request.AfterLSN. nil means the primary: no replica is up.
+// floor and has a free connection, in turn. guard is false when its last
+// sample shows that it has replayed want; true when it is not known yet,
+// so the request must carry want as Request.AfterLSN. nil means the
+// primary: no replica is up, or every one that is has its pool full (a
+// read does not wait for a replica while the primary may serve it). The
+// request must run with the replica pool's TryRun.
 func (rs *Replicas) Pick(want uint64) (r *Replica, guard bool) {
 	n := uint32(len(rs.list))
 	if n == 0 {
@@ -246,6 +254,7 @@ func (rs *Replicas) Pick(want uint64) (r *Replica, guard bool) {
 	floor := rs.floor.Load()
 	start := rs.next.Add(1)
 	var behind *Replica
+	full := false
 	for i := range n {
 		c := rs.list[(start+i)%n]
 		if ReplicaState(c.state.Load()) != ReplicaUp {
@@ -255,6 +264,10 @@ func (rs *Replicas) Pick(want uint64) (r *Replica, guard bool) {
 		if replay < floor {
 			continue
 		}
+		if c.pool.Full() {
+			full = true
+			continue
+		}
 		if replay >= want {
 			return c, false
 		}
@@ -262,17 +275,25 @@ func (rs *Replicas) Pick(want uint64) (r *Replica, guard bool) {
 			behind = c
 		}
 	}
+	if behind == nil && full {
+		rs.overflows.Add(1)
+	}
 	return behind, behind != nil
 }
 
 // Failed tells whether a replica's error leaves a read-only request to
 // the primary: the replica broke (it is then taken out until its next good
 // check), has not replayed the request's position, or cancelled the read
-// for a conflict with recovery (40001), which the primary does not have.
+// for a conflict with recovery (40001), which the primary does not have;
+// or its pool was full after all (taken between Pick and TryRun, or a
+// connection pgxpool still counts while it closes).
 func (rs *Replicas) Failed(r *Replica, err error) bool {
 	var ce *ConnError
 	var de *DBError
 	switch {
+	case errors.Is(err, ErrPoolFull), errors.Is(err, ErrAcquireTimeout):
+		rs.overflows.Add(1)
+		return true
 	case errors.As(err, &ce):
 		rs.setState(r, ReplicaDown)
 	case errors.Is(err, ErrNotReplayed):

@@ -44,12 +44,13 @@ func TestReplicaURI(t *testing.T) {
 	}
 }
 
-// Pick goes round the replicas that are up and have replayed the floor;
-// a position none is known to have needs the guard.
+// Pick goes round the replicas that are up, have replayed the floor and
+// have a free connection; a position none is known to have needs the
+// guard.
 func TestPick(t *testing.T) {
 	rs := &Replicas{}
 	for _, name := range []string{"a", "b", "c"} {
-		rs.list = append(rs.list, &Replica{Name: name})
+		rs.list = append(rs.list, &Replica{Name: name, pool: &Pool{maxConns: 1}})
 	}
 	set := func(r *Replica, st ReplicaState, replay uint64) {
 		r.state.Store(uint32(st))
@@ -75,6 +76,18 @@ func TestPick(t *testing.T) {
 	if r, guard := rs.Pick(400); r == nil || !guard {
 		t.Fatalf("Pick(400) = %v, %v; want a replica with the guard", r, guard)
 	}
+	rs.list[0].pool.running.Store(1) // a's pool full
+	for range 5 {
+		if r, _ := rs.Pick(0); r != rs.list[2] {
+			t.Fatalf("Pick with a's pool full: %v", r.Name)
+		}
+	}
+	rs.list[2].pool.running.Store(1)
+	if r, _ := rs.Pick(0); r != nil || rs.Overflows() != 1 {
+		t.Fatalf("Pick with every pool full = %v, %d overflows; want the primary, 1", r, rs.Overflows())
+	}
+	rs.list[0].pool.running.Store(0)
+	rs.list[2].pool.running.Store(0)
 	rs.floor.Store(200)
 	for range 5 {
 		if r, _ := rs.Pick(0); r != rs.list[2] {

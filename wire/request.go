@@ -316,6 +316,33 @@ type step struct {
 // statements and runs the request once more, freshly prepared, so the
 // client never sees the stale statement.
 func (p *Pool) Run(ctx context.Context, r *Request, fn func(*Result) error) error {
+	p.running.Add(1)
+	defer p.running.Add(-1)
+	return p.runRequest(ctx, r, fn)
+}
+
+// Full reports whether every connection is taken by a Run: a Run now would
+// wait for one.
+func (p *Pool) Full() bool { return p.running.Load() >= p.maxConns }
+
+// TryRun is Run when a connection is free; when every one is taken by a
+// Run it returns ErrPoolFull at once, without waiting. (Only Run and
+// TryRun count: the pool's other users must not share it.)
+func (p *Pool) TryRun(ctx context.Context, r *Request, fn func(*Result) error) error {
+	for {
+		n := p.running.Load()
+		if n >= p.maxConns {
+			return ErrPoolFull
+		}
+		if p.running.CompareAndSwap(n, n+1) {
+			break
+		}
+	}
+	defer p.running.Add(-1)
+	return p.runRequest(ctx, r, fn)
+}
+
+func (p *Pool) runRequest(ctx context.Context, r *Request, fn func(*Result) error) error {
 	c, err := p.acquire(ctx)
 	if err != nil {
 		return err
