@@ -166,12 +166,12 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	p := control.NewPlane(control.PlaneOptions{
 		Path: path, Environ: environ, Config: cfg, DB: db, DBUnread: dbUnread,
 		Querier: pool, Log: log,
-		Prepare: func(c *control.Config) (func(), error) {
+		Prepare: func(c *control.Config) (publish, discard func(), err error) {
 			o, err := serverOptions(c, current.cfg, current.auth, log)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			return func() {
+			publish = func() {
 				if replicas != nil {
 					replicas.SetMaxLag(c.DBReplicaMaxLag)
 				}
@@ -181,7 +181,13 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 					current.auth.Close() // stops its key refreshes; requests under way still verify
 				}
 				current.cfg, current.auth = c, o.Auth
-			}, nil
+			}
+			discard = func() {
+				if o.Auth != current.auth {
+					o.Auth.Close() // a verifier of its own: stop its key refreshes
+				}
+			}
+			return publish, discard, nil
 		},
 		LoadSchema: func(ctx context.Context, c *control.Config) (string, error) {
 			defer firstAttempt()
@@ -214,7 +220,8 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 		Int("db_pool", cfg.DBPool).Msg("pgrst listening")
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	go p.Run(ctx)
+	planeDone := make(chan struct{})
+	go func() { p.Run(ctx); close(planeDone) }()
 	if replicas != nil {
 		go replicas.Check(ctx)
 	}
@@ -280,6 +287,13 @@ func serve(path string, environ []string, base control.Settings, cfg *control.Co
 	defer func() { <-adminDone }()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn().Err(err).Msg("in-flight requests did not finish in time")
+	}
+	// The verifier's key refreshes end with it, once the plane (which
+	// replaces it) has stopped.
+	select {
+	case <-planeDone:
+		current.auth.Close()
+	case <-sctx.Done():
 	}
 	return 0
 }

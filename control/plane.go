@@ -68,9 +68,12 @@ type PlaneOptions struct {
 	// Querier reads the database layers (the pool).
 	Querier Querier
 	// Prepare checks what Build cannot (a JWK that does not parse, ...)
-	// and returns the function that publishes cfg to the requests. An
-	// error rejects cfg: the running configuration stays.
-	Prepare func(cfg *Config) (publish func(), err error)
+	// and returns the function that publishes cfg to the requests, and
+	// the one that releases what Prepare built for cfg (a verifier's
+	// background key refresh) when a later step of the reload fails and
+	// cfg is not published. The plane calls exactly one of them. An error
+	// rejects cfg: the running configuration stays.
+	Prepare func(cfg *Config) (publish, discard func(), err error)
 	// LoadSchema builds the schema cache for cfg and publishes it; the
 	// summary is logged. On error the old cache must stay.
 	LoadSchema func(ctx context.Context, cfg *Config) (summary string, err error)
@@ -372,12 +375,13 @@ func (p *Plane) reloadConfig(ctx context.Context) (schemaDone bool, err error) {
 		}
 		return fail(err, p.o.Log.Error().Err(err))
 	}
-	publish, err := p.o.Prepare(cfg)
+	publish, discard, err := p.o.Prepare(cfg)
 	if err != nil {
 		return fail(err, p.o.Log.Error().Err(err))
 	}
 	if !slices.Equal(cfg.DBSchemas, old.DBSchemas) {
 		if err := p.reloadSchema(ctx, cfg); err != nil {
+			discard()
 			return fail(err, p.o.Log.Error().Str("option", "db-schemas").Err(err))
 		}
 		schemaDone = true

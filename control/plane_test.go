@@ -88,7 +88,7 @@ func testPlane(t *testing.T, path string, load func()) *Plane {
 	}
 	p := NewPlane(PlaneOptions{
 		Path: path, Config: cfg, Log: zerolog.Nop(),
-		Prepare: func(*Config) (func(), error) { return func() {}, nil },
+		Prepare: func(*Config) (func(), func(), error) { return func() {}, func() {}, nil },
 		LoadSchema: func(context.Context, *Config) (string, error) {
 			load()
 			return "", nil
