@@ -8,20 +8,28 @@ import (
 	"github.com/pgrst/pgrst/wire/pgtest"
 )
 
+// startWithReplica starts a streaming replica of c, stopped at the end of
+// the test, and pgrst on c with it as db-replicas (no lag limit), plus env.
+func startWithReplica(t *testing.T, c *pgtest.Cluster, env ...string) (*pgtest.Cluster, *proc) {
+	t.Helper()
+	replica, err := c.StartReplica(pgtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { replica.Stop() })
+	p := startPgrst(t, c, true, append([]string{
+		fmt.Sprintf("PGRST_DB_REPLICAS=postgres://127.0.0.1:%d?sslmode=disable", replica.Port()),
+		"PGRST_DB_REPLICA_MAX_LAG=0"}, env...)...)
+	return replica, p
+}
+
 // The binary with db-replicas: reads go to the replica, which takes the
 // primary's user and database from db-uri; after a schema reload it gets
 // no reads until it has replayed the DDL the new cache knows.
 func TestReplicasBinary(t *testing.T) {
 	c := newCluster(t)
 	execSQL(t, c, `create function api.in_recovery() returns boolean language sql stable as 'select pg_is_in_recovery()';`)
-	replica, err := c.StartReplica(pgtest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { replica.Stop() })
-	p := startPgrst(t, c, true,
-		fmt.Sprintf("PGRST_DB_REPLICAS=postgres://127.0.0.1:%d?sslmode=disable", replica.Port()),
-		"PGRST_DB_REPLICA_MAX_LAG=0")
+	replica, p := startWithReplica(t, c)
 	up := fmt.Sprintf(`pgrst_db_replica_up{replica="127.0.0.1:%d"}`, replica.Port())
 	p.waitFor(t, 30*time.Second, "replica up", func() bool { return p.metric(t, up) == 1 })
 	// Once it has replayed the position of the first schema cache load.
@@ -51,14 +59,7 @@ func TestReplicaPoolFullGoesToPrimary(t *testing.T) {
 	c := newCluster(t)
 	execSQL(t, c, `create function api.in_recovery() returns boolean language sql stable as 'select pg_is_in_recovery()';
 		create function api.slow_in_recovery() returns boolean language sql stable as 'select pg_sleep(3); select pg_is_in_recovery()';`)
-	replica, err := c.StartReplica(pgtest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { replica.Stop() })
-	p := startPgrst(t, c, true,
-		fmt.Sprintf("PGRST_DB_REPLICAS=postgres://127.0.0.1:%d?sslmode=disable", replica.Port()),
-		"PGRST_DB_REPLICA_MAX_LAG=0", "PGRST_DB_POOL=1", "PGRST_DB_POOL_ACQUISITION_TIMEOUT=10")
+	replica, p := startWithReplica(t, c, "PGRST_DB_POOL=1", "PGRST_DB_POOL_ACQUISITION_TIMEOUT=10")
 	requests := fmt.Sprintf(`pgrst_db_replica_requests_total{replica="127.0.0.1:%d"}`, replica.Port())
 	p.waitFor(t, 30*time.Second, "reads on the replica", func() bool { return p.get(t, "/rpc/in_recovery").body == "true" })
 
