@@ -29,6 +29,14 @@ func TestParseDistinct(t *testing.T) {
 		!slices.Equal(q.EmbedDistinct[1].On, []string{"x", "y"}) || q.EmbedDistinct[1].Kind != DistinctOn {
 		t.Errorf("embed distinct: %+v, filters %+v", q.EmbedDistinct, q.Filters)
 	}
+	// A value that is not a distinct form is a filter on a column named
+	// distinct, at the root or in an embed.
+	q = mustParse(t, "distinct=eq.x&a.distinct=in.(1,2)")
+	if q.Distinct != DistinctNone || len(q.EmbedDistinct) != 0 || len(q.Filters) != 2 ||
+		q.Filters[0].Field.Name != "distinct" || len(q.Filters[0].Path) != 0 ||
+		q.Filters[1].Field.Name != "distinct" || !slices.Equal(q.Filters[1].Path, []string{"a"}) {
+		t.Errorf("distinct filters: distinct %v, embed %+v, filters %+v", q.Distinct, q.EmbedDistinct, q.Filters)
+	}
 	for _, bad := range []string{"distinct=on", "distinct=on(", "distinct=on()", "distinct=on(a,)", "distinct=true", "distinct=on(a))", "a.distinct=on("} {
 		_, err := ParseQuery(bad)
 		if e, ok := err.(*Error); !ok || e.Code != "PGRST100" || e.Status != 400 {

@@ -84,6 +84,9 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 			}
 			continue
 		case "distinct": // bare "distinct" counts too
+			if !distinctForm(p) {
+				break // a filter on a column named distinct
+			}
 			if !seenDist {
 				seenDist = true
 				dist = p
@@ -95,7 +98,7 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 				continue
 			}
 		}
-		if p.HasValue && paramKind(p.Key) == kindFilter {
+		if p.HasValue && paramKind(p) == kindFilter {
 			nFilters++
 		}
 	}
@@ -105,7 +108,7 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 	// columns, select, filters, on_conflict.
 	for i := range q.Params {
 		p := &q.Params[i]
-		if !p.HasValue || paramKind(p.Key) != kindOrder {
+		if !p.HasValue || paramKind(p) != kindOrder {
 			continue
 		}
 		path, _, err := parseTreePath(&st, p.Key, fast)
@@ -134,7 +137,7 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 	}
 	for i := range q.Params {
 		p := &q.Params[i]
-		if !p.HasValue || paramKind(p.Key) != kindLogic {
+		if !p.HasValue || paramKind(p) != kindLogic {
 			continue
 		}
 		lp, err := parseLogicParam(st.get(), p.Key, p.Value)
@@ -185,7 +188,7 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 	}
 	for i := range q.Params {
 		p := &q.Params[i]
-		if !p.HasValue || paramKind(p.Key) != kindFilter || q.IsAfterParam(p) {
+		if !p.HasValue || paramKind(p) != kindFilter || q.IsAfterParam(p) {
 			continue
 		}
 		path, field, err := parseTreePath(&st, p.Key, fast)
@@ -241,7 +244,7 @@ func (q *Query) parse(rawQuery string, fast bool) error {
 	}
 	for i := range q.Params {
 		p := &q.Params[i]
-		if paramKind(p.Key) != kindDistinct {
+		if paramKind(p) != kindDistinct {
 			continue
 		}
 		path, _, err := parseTreePath(&st, p.Key, fast)
@@ -331,11 +334,17 @@ const (
 	kindDistinct // an embed's distinct (the root's is reserved)
 )
 
-// paramKind classifies a key by its last dot-separated word.
-func paramKind(key string) paramKindT {
+// paramKind classifies a parameter by its key's last dot-separated word.
+func paramKind(p *Param) paramKindT {
+	key := p.Key
 	switch key {
-	case "select", "columns", "on_conflict", "distinct":
+	case "select", "columns", "on_conflict":
 		return kindReserved
+	case "distinct":
+		if distinctForm(p) {
+			return kindReserved
+		}
+		return kindFilter
 	}
 	last := key[strings.LastIndexByte(key, '.')+1:]
 	switch last {
@@ -348,9 +357,21 @@ func paramKind(key string) paramKindT {
 	case "and", "or":
 		return kindLogic
 	case "distinct":
-		return kindDistinct
+		if distinctForm(p) {
+			return kindDistinct
+		}
 	}
 	return kindFilter
+}
+
+// distinctForm reports whether a parameter named distinct (or
+// embed.distinct) has one of the distinct parameter's forms: no value or
+// an empty one (DISTINCT), or on(...) (DISTINCT ON). Any other value is a
+// filter's (operator.value, and no operator is "on"), so a column named
+// distinct stays filterable, as in PostgREST, whether db-distinct-enabled
+// is on or off.
+func distinctForm(p *Param) bool {
+	return !p.HasValue || p.Value == "" || strings.HasPrefix(p.Value, "on(")
 }
 
 // parseTreePath parses a filter/order/limit key: embed path and field.
@@ -451,7 +472,7 @@ func (q *Query) parseRanges(st *lazyState, fast bool) error {
 		if !p.HasValue {
 			continue
 		}
-		kind := paramKind(p.Key)
+		kind := paramKind(p)
 		if kind != kindLimit && kind != kindOffset {
 			continue
 		}

@@ -1,11 +1,51 @@
 package server_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 
 	"github.com/pgrst/pgrst/server"
 	"github.com/pgrst/pgrst/wire"
+	"github.com/pgrst/pgrst/wire/pgtest"
 )
+
+// distinctColumnFixture creates, once, schema distinct_t: a table with a
+// column named distinct, and one embedding it.
+var distinctColumnFixture = sync.OnceValue(func() error {
+	return pgtest.Shared().Exec(context.Background(), `
+	  create schema distinct_t;
+	  create table distinct_t.tags (id int primary key, "distinct" text);
+	  insert into distinct_t.tags values (1, 'x'), (2, 'y'), (3, 'x');
+	  create table distinct_t.notes (id int primary key, tag_id int references distinct_t.tags);
+	  insert into distinct_t.notes values (10, 1), (20, 2);
+	  grant usage on schema distinct_t to web_anon;
+	  grant select on all tables in schema distinct_t to web_anon;`)
+})
+
+// A column named distinct is filterable, as in PostgREST, whether the
+// distinct parameter is enabled or not: only its own forms (none, empty,
+// on(...)) are the parameter.
+func TestDistinctColumnFilter(t *testing.T) {
+	if err := distinctColumnFixture(); err != nil {
+		t.Fatal(err)
+	}
+	for _, enabled := range []bool{false, true} {
+		s := startServer(t, func(o *server.Options, _ *wire.Options) {
+			o.Schemas, o.Distinct = []string{"distinct_t"}, enabled
+		})
+		for _, c := range []struct{ path, want string }{
+			{"/tags?distinct=eq.x&order=id", `[{"id":1,"distinct":"x"},{"id":3,"distinct":"x"}]`},
+			{"/tags?select=id&distinct=in.(y)", `[{"id":2}]`},
+			{"/notes?select=id,tags!inner(distinct)&tags.distinct=eq.y", `[{"id":20,"tags":{"distinct":"y"}}]`},
+		} {
+			expect(t, s.get(t, c.path), 200, c.want)
+		}
+		if !enabled {
+			expectError(t, s.get(t, "/tags?distinct=on(id)"), 400, "PGRST129")
+		}
+	}
+}
 
 // The distinct parameter (db-distinct-enabled): refused while off,
 // SELECT DISTINCT and DISTINCT ON when on.
