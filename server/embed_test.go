@@ -83,6 +83,26 @@ func TestEmbedRelationships(t *testing.T) {
 	})
 }
 
+// Embedded objects keep the keys in the select's order and stay compact
+// (json, not jsonb, which would sort the keys by length and print ": "),
+// byte for byte, at every level.
+func TestEmbedKeyOrder(t *testing.T) {
+	s := startServer(t, nil)
+	for _, c := range []struct{ path, want string }{
+		{"/films?select=title,directors(last_name,id)&id=eq.1",
+			`[{"title":"Duck Soup","directors":{"last_name":"McCarey","id":1}}]`},
+		{"/directors?select=last_name,films(year,title)&id=eq.1",
+			`[{"last_name":"McCarey","films":[{"year":1933,"title":"Duck Soup"}]}]`},
+		{"/films?select=title,directors(last_name,films(year,id))&id=eq.1",
+			`[{"title":"Duck Soup","directors":{"last_name":"McCarey","films":[{"year":1933,"id":1}]}}]`},
+	} {
+		r := s.get(t, c.path)
+		if r.Status != 200 || r.Body != c.want {
+			t.Errorf("%s: status %d\n got %s\nwant %s", c.path, r.Status, r.Body, c.want)
+		}
+	}
+}
+
 func TestEmbedDisambiguation(t *testing.T) {
 	s := startServer(t, nil)
 	runEmbedCases(t, s, []embedCase{

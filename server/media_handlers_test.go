@@ -35,6 +35,9 @@ func TestMediaHandlers(t *testing.T) {
 	expectRaw(t, s.get(t, "/media_pages?order=id", acc("application/vnd.twkb")...), 200, "application/vnd.twkb", "Home\x00About & Co\x00")
 	// No rows and no initial state: an empty body.
 	expectRaw(t, s.get(t, "/media_pages?id=eq.99", acc("application/vnd.twkb")...), 200, "application/vnd.twkb", "")
+	// A jsonb domain answers jsonb's text, without the version byte that
+	// starts jsonb's binary form.
+	expectRaw(t, s.get(t, "/media_pages?order=id", acc("application/vnd.pages+json")...), 200, "application/vnd.pages+json", `["Home", "About & Co"]`)
 
 	// q-values and order of preference decide between handlers and JSON.
 	expect(t, s.get(t, "/media_pages?id=eq.1", acc("text/html;q=0.5, application/json")...), 200, `[{"id":1,"title":"Home"}]`)

@@ -153,6 +153,7 @@ create domain public."application/json" as json;
 create domain public."application/vnd.twkb" as bytea;
 create domain public."pg/outfunc" as text;
 create domain public."text/markdown" as text;
+create domain public."application/vnd.pages+json" as jsonb;
 create domain public."*/*" as bytea;
 drop schema if exists media_private cascade;
 create schema media_private;
@@ -184,6 +185,13 @@ create function media_private.pages_twkb_step(state public."application/vnd.twkb
   $$ select (coalesce(state, ''::bytea) || convert_to(next.title, 'UTF8') || '\x00'::bytea)::public."application/vnd.twkb" $$;
 create aggregate api.media_pages_twkb(api.media_pages) (
   stype = public."application/vnd.twkb", sfunc = media_private.pages_twkb_step);
+
+-- A media type over jsonb: the body is jsonb's text, never its binary form.
+create function media_private.pages_jsonb_step(state public."application/vnd.pages+json", next api.media_pages)
+  returns public."application/vnd.pages+json" language sql immutable as
+  $$ select (coalesce(state, '[]'::jsonb) || to_jsonb(next.title))::public."application/vnd.pages+json" $$;
+create aggregate api.media_pages_jsonb(api.media_pages) (
+  stype = public."application/vnd.pages+json", sfunc = media_private.pages_jsonb_step);
 
 -- text/csv and text/xml overridden for media_pages.
 create function media_private.pages_csv_step(state public."text/csv", next api.media_pages)
