@@ -25,8 +25,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jwt"
 
+	"github.com/pgrst/pgrst/internal/jwttest"
 	"github.com/pgrst/pgrst/sql"
 	"github.com/pgrst/pgrst/wire/pgtest"
 )
@@ -132,12 +132,11 @@ type proc struct {
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := pgtest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	return strconv.Itoa(port)
 }
 
 // startPgrst runs pgrst on c with the demo settings plus env ("K=V"). With
@@ -272,17 +271,11 @@ func (p *proc) metric(t *testing.T, sample string) float64 {
 	return v
 }
 
+// signedToken is an Authorization header with claims signed with secret
+// (HS256).
 func signedToken(t *testing.T, secret string, claims map[string]any) string {
 	t.Helper()
-	tok := jwt.New()
-	for k, v := range claims {
-		tok.Set(k, v)
-	}
-	b, err := jwt.Sign(tok, jwt.WithKey(jwa.HS256, []byte(secret)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "Bearer " + string(b)
+	return "Bearer " + jwttest.Sign(t, jwa.HS256, []byte(secret), "", claims)
 }
 
 // `pgrst setup` installs the schema, runs again without losing rows, and

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/pgrst/pgrst/internal/jwttest"
 )
 
 // jwksProvider serves a key set of one HS256 key, kid, behind basic
@@ -37,18 +37,7 @@ func jwksProvider(t *testing.T, kid, key, password string) string {
 // key (HS256), naming kid.
 func kidToken(t *testing.T, kid, key string) string {
 	t.Helper()
-	k, err := jwk.FromRaw([]byte(key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.Set(jwk.KeyIDKey, kid)
-	tk := jwt.New()
-	tk.Set("role", "todo_user")
-	b, err := jwt.Sign(tk, jwt.WithKey(jwa.HS256, k))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "Bearer " + string(b)
+	return "Bearer " + jwttest.Sign(t, jwa.HS256, []byte(key), kid, map[string]any{"role": "todo_user"})
 }
 
 // jwt-jwks-url end to end: the binary fetches the key set at start and

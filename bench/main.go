@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -318,7 +317,7 @@ func (b *bench) setup() error {
 // startServer starts a PostgREST-compatible binary on the server CPU with
 // the bench configuration in PGRST_* variables, and waits until it serves.
 func (b *bench) startServer(name, bin string, extraEnv ...string) (*target, error) {
-	port, err := freePort()
+	port, err := pgtest.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +337,7 @@ func (b *bench) startServer(name, bin string, extraEnv ...string) (*target, erro
 		"PGRST_LOG_LEVEL=error",
 	}
 	if b.cfg.pprof && name == "pgrst" {
-		pp, err := freePort()
+		pp, err := pgtest.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -465,15 +464,6 @@ func (b *bench) authFor(sc *scenario) string {
 		return b.token
 	}
 	return ""
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func readFile(path string) string {

@@ -55,7 +55,7 @@ func (b *bench) replicaRuns(res *scenarioResult) error {
 			}
 		}
 	}
-	adminPort, err := freePort()
+	adminPort, err := pgtest.FreePort()
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pgrst/pgrst/wire/pgtest"
 )
 
 // runResult is one target's measurement of one scenario.
@@ -574,7 +576,7 @@ func (b *bench) startFloor(caps [][]stmt) (*target, error) {
 		return nil, fmt.Errorf("expected one varying parameter (the id), found %d", varying)
 	}
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	port, err := freePort()
+	port, err := pgtest.FreePort()
 	if err != nil {
 		return nil, err
 	}

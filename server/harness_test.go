@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jwt"
 	"github.com/rs/zerolog"
 
+	"github.com/pgrst/pgrst/internal/jwttest"
 	"github.com/pgrst/pgrst/server"
 	"github.com/pgrst/pgrst/server/auth"
 	"github.com/pgrst/pgrst/sql"
@@ -219,18 +219,8 @@ func expectError(t testing.TB, r response, status int, code string) map[string]a
 	return body
 }
 
-// token signs claims with alg and key (the test secret for HS*).
+// token signs claims with the test secret (HS256).
 func token(t testing.TB, claims map[string]any) string {
 	t.Helper()
-	tok := jwt.New()
-	for k, v := range claims {
-		if err := tok.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := jwt.Sign(tok, jwt.WithKey(jwa.HS256, []byte(testSecret)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return jwttest.Sign(t, jwa.HS256, []byte(testSecret), "", claims)
 }

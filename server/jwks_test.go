@@ -15,8 +15,8 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jwt"
 
+	"github.com/pgrst/pgrst/internal/jwttest"
 	"github.com/pgrst/pgrst/server"
 	"github.com/pgrst/pgrst/server/auth"
 	"github.com/pgrst/pgrst/wire"
@@ -73,19 +73,7 @@ func (is *rotatingIssuer) rotate(t *testing.T, kid string) {
 func (is *rotatingIssuer) token(t *testing.T, role string) string {
 	is.mu.Lock()
 	defer is.mu.Unlock()
-	key, err := jwk.FromRaw(is.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key.Set(jwk.KeyIDKey, is.kid)
-	tok := jwt.New()
-	tok.Set("role", role)
-	tok.Set("iss", is.URL)
-	b, err := jwt.Sign(tok, jwt.WithKey(jwa.ES256, key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return jwttest.Sign(t, jwa.ES256, is.key, is.kid, map[string]any{"role": role, "iss": is.URL})
 }
 
 func TestJWKSFromOIDCIssuer(t *testing.T) {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jwt"
 
+	"github.com/pgrst/pgrst/internal/jwttest"
 	"github.com/pgrst/pgrst/server"
 	"github.com/pgrst/pgrst/server/auth"
 	"github.com/pgrst/pgrst/wire"
@@ -39,20 +39,7 @@ func signHS(secret []byte, header, claims any) string {
 // signRS signs claims with RS256 and priv, its header naming kid.
 func signRS(t *testing.T, priv *rsa.PrivateKey, kid string, claims map[string]any) string {
 	t.Helper()
-	key, err := jwk.FromRaw(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key.Set(jwk.KeyIDKey, kid)
-	tok := jwt.New()
-	for k, v := range claims {
-		tok.Set(k, v)
-	}
-	b, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return jwttest.Sign(t, jwa.RS256, priv, kid, claims)
 }
 
 // expectRejected checks a 401 with the PGRST code, the message, and the

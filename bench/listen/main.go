@@ -66,7 +66,7 @@ create or replace function pgrst.listen_allowed(channel text) returns boolean la
 		return err
 	}
 
-	port, err := freePort()
+	port, err := pgtest.FreePort()
 	if err != nil {
 		return err
 	}
@@ -294,15 +294,6 @@ func waitReady(url string) error {
 		}
 	}
 	return errors.New("pgrst did not answer / within 30s")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // rssKB is the process's resident set size (VmRSS), in KiB.
