@@ -119,7 +119,7 @@ func readErrorHandler(maxBody int) func(*fasthttp.RequestCtx, error) {
 	timeout := apierr.RequestUnreadable(408, "Request timeout", "The request was not received in time")
 	return func(ctx *fasthttp.RequestCtx, err error) {
 		// The request may be partly unread: close without a reset.
-		// lingerOnClose(ctx.Conn())
+		lingerOnClose(ctx.Conn())
 		var small *fasthttp.ErrSmallBuffer
 		var ne net.Error
 		switch {
