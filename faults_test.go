@@ -424,7 +424,11 @@ func testBulkInsertKilled(t *testing.T, c *pgtest.Cluster) {
 		}
 		done := make(chan [2]any, 1)
 		go func() { s, b := post(base, last); done <- [2]any{s, b} }()
-		time.Sleep(delay)
+		if round == 0 {
+			waitSleeping(t, conn) // under load the body may take longer than delay
+		} else {
+			time.Sleep(delay)
+		}
 		queryText(t, conn, `select count(pg_terminate_backend(pid)) from (`+poolBackends+`) b`)
 		r := <-done
 		status, body := r[0].(int), r[1].(string)
@@ -445,12 +449,29 @@ func testBulkInsertKilled(t *testing.T, c *pgtest.Cluster) {
 	t.Logf("bulk inserts of %d rows with a backend kill: %v", n, outcomes)
 }
 
+// waitSleeping waits until a pool backend sleeps in the slow row's trigger,
+// so a kill then lands mid-transaction however slowly the request came.
+func waitSleeping(t *testing.T, conn *pgconn.PgConn) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for queryText(t, conn, `select count(*) from pg_stat_activity where usename = 'authenticator' and wait_event = 'PgSleep'`) == "0" {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow insert never reached its trigger")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // A client that disconnects mid-request, before or after its body is
 // read, leaves no transaction open: pg_stat_activity shows no pgrst
 // session idle in transaction, and the pool serves on.
 // disconnectIDs are the ids of the rows the disconnect test inserts,
 // beyond those of the bulk inserts.
 const disconnectIDs = 1 << 30
+
+// The soak's rows in api.bulk have ids from 2*soakIDs up: clear of the
+// bulk inserts' and below disconnectIDs.
+const soakIDs = 1 << 28
 
 func testClientDisconnectLeavesNoTransaction(t *testing.T, c *pgtest.Cluster) {
 	p := startPgrst(t, c, true, "PGRST_DB_POOL=2")

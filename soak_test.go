@@ -76,7 +76,7 @@ func testSoak(t *testing.T, c *pgtest.Cluster) {
 		case 4:
 			return []call{{"GET", "/todos?done=is.false", "", tok, 200}}
 		case 5:
-			id := seq.Add(1)
+			id := soakIDs + seq.Add(1) // clear of the bulk inserts' ids
 			return []call{
 				{"POST", "/bulk", fmt.Sprintf(`[{"id":%d,"note":"soak"},{"id":%d,"note":"soak"}]`, 2*id, 2*id+1), "", 201},
 				{"DELETE", fmt.Sprintf("/bulk?id=in.(%d,%d)", 2*id, 2*id+1), "", "", 204},
