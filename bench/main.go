@@ -314,6 +314,23 @@ func (b *bench) setup() error {
 	return nil
 }
 
+// spawn starts cmd, a server listening on port, in a process group of its
+// own with its output in name.log of the bench's directory.
+func (b *bench) spawn(name string, cmd *exec.Cmd, port int) (t *target, logPath string, err error) {
+	logPath = filepath.Join(b.tmp, name+".log")
+	lf, err := os.Create(logPath)
+	if err != nil {
+		return nil, "", err
+	}
+	defer lf.Close() // the child has its own descriptor
+	cmd.Stdout, cmd.Stderr = lf, lf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	return &target{name: name, addr: "127.0.0.1:" + strconv.Itoa(port), cmd: cmd, pid: cmd.Process.Pid}, logPath, nil
+}
+
 // startServer starts a PostgREST-compatible binary on the server CPU with
 // the bench configuration in PGRST_* variables, and waits until it serves.
 func (b *bench) startServer(name, bin string, extraEnv ...string) (*target, error) {
@@ -345,19 +362,10 @@ func (b *bench) startServer(name, bin string, extraEnv ...string) (*target, erro
 		b.pprofAddr = "127.0.0.1:" + strconv.Itoa(pp)
 	}
 	cmd.Env = append(append(os.Environ(), env...), extraEnv...)
-	logPath := filepath.Join(b.tmp, name+".log")
-	lf, err := os.Create(logPath)
+	t, logPath, err := b.spawn(name, cmd, port)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = lf, lf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		lf.Close()
-		return nil, err
-	}
-	lf.Close()
-	t := &target{name: name, addr: "127.0.0.1:" + strconv.Itoa(port), cmd: cmd, pid: cmd.Process.Pid}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	deadline := time.Now().Add(60 * time.Second)

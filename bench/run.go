@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pgrst/pgrst/wire/pgtest"
@@ -586,19 +585,11 @@ func (b *bench) startFloor(caps [][]stmt) (*target, error) {
 		"-db", b.cluster.URI("authenticator", "postgres"),
 		"-pool", strconv.Itoa(b.cfg.pool),
 		"-sql", first[mi].SQL, "-params", js(params), "-settings", first[si].SQL, "-names", js(names), "-values", js(values))
-	logPath := filepath.Join(b.tmp, "floor.log")
-	lf, err := os.Create(logPath)
+	floor, logPath, err := b.spawn("floor", cmd, port)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = lf, lf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		lf.Close()
-		return nil, err
-	}
-	lf.Close()
-	b.floor = &target{name: "floor", addr: "127.0.0.1:" + strconv.Itoa(port), cmd: cmd, pid: cmd.Process.Pid}
+	b.floor = floor
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		st, body, err := get(b.floor.addr, "/customers?id=eq.1", "")
