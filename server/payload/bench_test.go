@@ -60,6 +60,25 @@ func benchParse(b *testing.B, ct string, body []byte) {
 
 func BenchmarkJSON10000(b *testing.B) { benchParse(b, "application/json", bulkJSON(10000)) }
 func BenchmarkCSV10000(b *testing.B)  { benchParse(b, "text/csv", bulkCSV(10000)) }
+
+// BenchmarkCSV20000Reset parses a body whose JSON is over maxRetain with a
+// Reset after each, as the server's pooled Payload does: what a large CSV
+// body costs in allocations per request.
+func BenchmarkCSV20000Reset(b *testing.B) {
+	var p Payload
+	mt, body := []byte("text/csv"), bulkCSV(20000)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := p.Parse(mt, body, Options{}); err != nil {
+			b.Fatal(err)
+		}
+		if len(p.buf) <= maxRetain {
+			b.Fatalf("%d bytes of JSON: not over maxRetain", len(p.buf))
+		}
+		p.Reset()
+	}
+}
 func BenchmarkJSONObject(b *testing.B) {
 	benchParse(b, "application/json", []byte(`{"id":1,"name":"item 1","price":1.25,"active":true}`))
 }

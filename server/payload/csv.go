@@ -53,7 +53,13 @@ func (p *Payload) parseCSV(b []byte) error {
 	}
 
 	cols := len(p.hspan)
-	out := append(p.buf[:0], '[')
+	out := p.buf[:0]
+	if est := csvJSONSize(b[i:], len(p.hbuf), cols); cap(out) < est {
+		// One allocation of about the output's size, rather than the
+		// doublings of growing to it (twice its size in garbage).
+		out = make([]byte, 0, est)
+	}
+	out = append(out, '[')
 	rows := 0
 	short := false
 	for i < len(b) {
@@ -110,6 +116,19 @@ func (p *Payload) parseCSV(b []byte) error {
 		p.setKeys()
 	}
 	return nil
+}
+
+// csvJSONSize estimates the size of the JSON array that parseCSV makes of
+// rows, the CSV lines after the header: each line's fields plus, per line,
+// the header's keys (hlen bytes, with their commas and colons), quotes
+// around each value and the object's braces and comma. A line break inside
+// a quoted field or an escaped character makes it inexact, which costs at
+// most one more growth. The estimate stops at four times the body, so that
+// blank or short lines under a long header cannot ask for a huge buffer
+// before parsing finds them.
+func csvJSONSize(rows []byte, hlen, cols int) int {
+	lines := bytes.Count(rows, []byte{'\n'}) + 1
+	return min(len(rows)+lines*(hlen+2*cols+3)+2, 4*len(rows)+4096)
 }
 
 // csvField reads the field at b[i]: its content (for a quoted field, the

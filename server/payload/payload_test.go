@@ -449,3 +449,22 @@ func TestMarks(t *testing.T) {
 		test(w)
 	}
 }
+
+// The JSON of a CSV body is allocated once at about its size, and blank
+// lines under a long header do not make the estimate grow past four times
+// the body.
+func TestCSVJSONSize(t *testing.T) {
+	var p Payload
+	body := bulkCSV(20000)
+	if err := p.Parse([]byte("text/csv"), body, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, c := len(p.buf), cap(p.buf); c < n || c > n+n/8 {
+		t.Fatalf("%d bytes of JSON in a buffer of %d", n, c)
+	}
+	header := strings.Repeat("column_with_a_long_name,", 500) + "last\n"
+	blank := strings.Repeat("\n", 100000)
+	if est := csvJSONSize([]byte(blank), len(header)*2, 501); est > 4*len(blank)+4096 {
+		t.Fatalf("estimate %d for %d blank lines", est, len(blank))
+	}
+}
