@@ -21,8 +21,9 @@ import (
 // POST, the body's media type and the body (server/payload) — a JSON or
 // CSV body's keys name the arguments, a form's fields are arguments as a
 // query string's would be, and a text, XML or binary body is the single
-// unnamed argument, bound as Payload.JSON.
-func (x *exchange) readCall(ctx *fasthttp.RequestCtx, post bool) error {
+// unnamed argument, bound as Payload.JSON. maxJSON bounds the JSON of a
+// CSV body, as in readPayload.
+func (x *exchange) readCall(ctx *fasthttp.RequestCtx, post bool, maxJSON int) error {
 	pr := &x.pr
 	pr.Call = planner.Call{Post: post, SingleObject: post && pr.Prefer.SingleObject}
 	if !post {
@@ -46,7 +47,7 @@ func (x *exchange) readCall(ctx *fasthttp.RequestCtx, post bool) error {
 	p := &x.payload
 	// A single-object body is one argument, not keys: bound unread, as
 	// with columns=.
-	opt := payload.Options{RPC: true, Columns: x.q.HasColumns || pr.Call.SingleObject}
+	opt := payload.Options{RPC: true, Columns: x.q.HasColumns || pr.Call.SingleObject, MaxJSON: maxJSON}
 	if err := p.Parse(ct, body, opt); err != nil {
 		return err
 	}

@@ -238,12 +238,12 @@ func (s *Server) prepare(ctx *fasthttp.RequestCtx, x *exchange, rt *runConfig) (
 		pr.Prefer.Tx = planner.TxUnset // not honoured, so not echoed
 	}
 	if a := rq.action; a == planner.ActionInsert || a == planner.ActionUpdate || a == planner.ActionUpsert {
-		if err := x.readPayload(ctx); err != nil {
+		if err := x.readPayload(ctx, s.http.MaxRequestBodySize); err != nil {
 			return nil, authed, err
 		}
 	}
 	if rq.action == planner.ActionCall {
-		if err := x.readCall(ctx, rq.post); err != nil { // call.go
+		if err := x.readCall(ctx, rq.post, s.http.MaxRequestBodySize); err != nil { // call.go
 			return nil, authed, err
 		}
 	}

@@ -83,6 +83,18 @@ func TestBodySizeLimit(t *testing.T) {
 	expectPGRSTError(t, "huge announced length", status, body, 413, "PGRST102")
 	expect(t, s.get(t, "/inj?select=name&name=eq."+strings.Repeat("b", 2000)), 200, `[]`)
 
+	// A CSV body's JSON repeats the header's names on every row: the same
+	// limit bounds it, so a small body cannot expand without end.
+	csvBody := []string{"Content-Type", "text/csv"}
+	expect(t, s.send(t, "POST", "/inj", "name\ncsv fits\n", csvBody...), 201, "")
+	expanding := strings.Repeat("h", 900) + "\n" + strings.Repeat("x\n", 60) // 1,021 bytes
+	r = s.send(t, "POST", "/inj", expanding, csvBody...)
+	expectPGRSTError(t, "expanding CSV", r.Status, r.Body, 413, "PGRST102")
+	if !strings.Contains(r.Body, "JSON of the CSV body") {
+		t.Errorf("the error does not say what is too large: %s", r.Body)
+	}
+	expect(t, s.get(t, "/inj?select=name&name=eq.csv%20fits"), 200, `[{"name":"csv fits"}]`)
+
 	d := startServer(t, nil)
 	rows := make([]string, 5)
 	for i := range rows {

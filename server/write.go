@@ -10,14 +10,15 @@ import (
 )
 
 // readPayload reads the body of a write (server/payload) into x.payload,
-// and what the planner needs of it into x.pr.
-func (x *exchange) readPayload(ctx *fasthttp.RequestCtx) error {
+// and what the planner needs of it into x.pr. maxJSON is the body limit,
+// which also bounds the JSON of a CSV body.
+func (x *exchange) readPayload(ctx *fasthttp.RequestCtx, maxJSON int) error {
 	x.payload.Reset()
 	var ct []byte
 	if len(ctx.Request.Header.Peek("Content-Type")) > 0 {
 		ct = ctx.Request.Header.ContentType()
 	}
-	if err := x.payload.Parse(ct, ctx.PostBody(), payload.Options{Columns: x.q.HasColumns}); err != nil {
+	if err := x.payload.Parse(ct, ctx.PostBody(), payload.Options{Columns: x.q.HasColumns, MaxJSON: maxJSON}); err != nil {
 		return err
 	}
 	x.pr.Payload = planner.Payload{Keys: x.payload.Keys, JSON: x.payload.JSON}

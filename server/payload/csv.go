@@ -19,7 +19,10 @@ import (
 // Every line must have as many fields as the header. PostgREST (cassava)
 // drops the fields beyond the header's and refuses a short line only when
 // the lines differ among themselves; here any other count is its error.
-func (p *Payload) parseCSV(b []byte) error {
+//
+// The JSON may take at most maxJSON bytes (0: no bound); beyond, the body
+// is refused with 413.
+func (p *Payload) parseCSV(b []byte, maxJSON int) error {
 	p.hbuf, p.hspan = p.hbuf[:0], p.hspan[:0]
 	i := 0
 	for {
@@ -54,7 +57,11 @@ func (p *Payload) parseCSV(b []byte) error {
 
 	cols := len(p.hspan)
 	out := p.buf[:0]
-	if est := csvJSONSize(b[i:], len(p.hbuf), cols); cap(out) < est {
+	est := csvJSONSize(b[i:], len(p.hbuf), cols)
+	if maxJSON > 0 {
+		est = min(est, maxJSON+1)
+	}
+	if cap(out) < est {
 		// One allocation of about the output's size, rather than the
 		// doublings of growing to it (twice its size in garbage).
 		out = make([]byte, 0, est)
@@ -104,6 +111,10 @@ func (p *Payload) parseCSV(b []byte) error {
 		default:
 			out = append(out, '}')
 			rows++
+		}
+		if maxJSON > 0 && len(out) >= maxJSON { // no room for the closing bracket
+			p.buf = out
+			return errCSVTooLarge(maxJSON)
 		}
 	}
 	p.buf = append(out, ']')

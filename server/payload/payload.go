@@ -82,6 +82,10 @@ type Options struct {
 	// Columns: the query string has columns=. A JSON body is then bound
 	// unread (see the package documentation).
 	Columns bool
+	// MaxJSON bounds the JSON a CSV body becomes, in bytes (0: no bound):
+	// every row repeats the header's names, so a small body can expand a
+	// thousandfold. The server passes its body limit.
+	MaxJSON int
 }
 
 type span struct{ start, end int }
@@ -115,7 +119,7 @@ func (p *Payload) Parse(contentType, body []byte, opt Options) error {
 			err = p.parseJSON(body)
 		}
 	case MediaCSV:
-		err = p.parseCSV(body)
+		err = p.parseCSV(body, opt.MaxJSON)
 	case MediaForm:
 		p.parseForm(body)
 	case MediaText, MediaXML, MediaOctet:

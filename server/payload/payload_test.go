@@ -468,3 +468,25 @@ func TestCSVJSONSize(t *testing.T) {
 		t.Fatalf("estimate %d for %d blank lines", est, len(blank))
 	}
 }
+
+// MaxJSON bounds the JSON of a CSV body: refused with 413 past it, taken
+// up to it.
+func TestCSVMaxJSON(t *testing.T) {
+	var p Payload
+	body := []byte(strings.Repeat("h", 100) + "\n" + strings.Repeat("x\n", 50))
+	if err := p.Parse([]byte("text/csv"), body, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	n := len(p.JSON)
+	if n < 50*100 {
+		t.Fatalf("%d bytes of JSON", n)
+	}
+	if err := p.Parse([]byte("text/csv"), body, Options{MaxJSON: n}); err != nil {
+		t.Fatalf("at the limit: %v", err)
+	}
+	err := p.Parse([]byte("text/csv"), body, Options{MaxJSON: n - 1})
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 413 || e.Code != "PGRST102" {
+		t.Fatalf("past the limit: %#v", err)
+	}
+}
