@@ -418,16 +418,16 @@ func testBulkInsertKilled(t *testing.T, c *pgtest.Cluster) {
 	outcomes := map[string]int{}
 	for round := 0; round < 6; round++ {
 		base := round * n
-		last, delay := "row", time.Duration(round)*25*time.Millisecond
+		last := "row"
 		if round == 0 {
-			last, delay = "slow", 300*time.Millisecond // certainly mid-transaction
+			last = "slow" // certainly mid-transaction: the kill waits for its trigger
 		}
 		done := make(chan [2]any, 1)
 		go func() { s, b := post(base, last); done <- [2]any{s, b} }()
 		if round == 0 {
-			waitSleeping(t, conn) // under load the body may take longer than delay
+			waitSleeping(t, conn) // a fixed delay misses it when the body comes slowly
 		} else {
-			time.Sleep(delay)
+			time.Sleep(time.Duration(round) * 25 * time.Millisecond) // at random moments
 		}
 		queryText(t, conn, `select count(pg_terminate_backend(pid)) from (`+poolBackends+`) b`)
 		r := <-done

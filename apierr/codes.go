@@ -53,9 +53,15 @@ func InvalidBody(message, details string) *Error {
 
 // BodyTooLarge is PGRST102 with status 413 (pgrst's own): the body is
 // larger than server-max-body-size.
-func BodyTooLarge(limit int) *Error {
+func BodyTooLarge(limit int) *Error { return bodyTooLarge("The body", limit) }
+
+// CSVTooLarge is BodyTooLarge for the JSON a CSV body becomes, which the
+// same limit bounds.
+func CSVTooLarge(limit int) *Error { return bodyTooLarge("The JSON of the CSV body", limit) }
+
+func bodyTooLarge(what string, limit int) *Error {
 	return &Error{Status: 413, Code: "PGRST102", Message: "Request body too large",
-		Details: "The body may have at most " + strconv.Itoa(limit) + " bytes (server-max-body-size)"}
+		Details: what + " may have at most " + strconv.Itoa(limit) + " bytes (server-max-body-size)"}
 }
 
 // rangeNotSatisfiable is PGRST103 with one of its details.

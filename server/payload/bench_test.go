@@ -60,6 +60,10 @@ func benchParse(b *testing.B, ct string, body []byte) {
 
 func BenchmarkJSON10000(b *testing.B) { benchParse(b, "application/json", bulkJSON(10000)) }
 func BenchmarkCSV10000(b *testing.B)  { benchParse(b, "text/csv", bulkCSV(10000)) }
+func BenchmarkJSONObject(b *testing.B) {
+	benchParse(b, "application/json", []byte(`{"id":1,"name":"item 1","price":1.25,"active":true}`))
+}
+func BenchmarkForm(b *testing.B) { benchParse(b, "application/x-www-form-urlencoded", bulkForm(10)) }
 
 // BenchmarkCSV20000Reset parses a body whose JSON is over maxRetain with a
 // Reset after each, as the server's pooled Payload does: what a large CSV
@@ -79,10 +83,6 @@ func BenchmarkCSV20000Reset(b *testing.B) {
 		p.Reset()
 	}
 }
-func BenchmarkJSONObject(b *testing.B) {
-	benchParse(b, "application/json", []byte(`{"id":1,"name":"item 1","price":1.25,"active":true}`))
-}
-func BenchmarkForm(b *testing.B) { benchParse(b, "application/x-www-form-urlencoded", bulkForm(10)) }
 
 // BenchmarkStdlibValid is encoding/json.Valid on the body of
 // BenchmarkJSON10000, for comparison: it checks the syntax only.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 
+	"github.com/pgrst/pgrst/apierr"
 	"github.com/pgrst/pgrst/sqltext"
 )
 
@@ -114,7 +115,7 @@ func (p *Payload) parseCSV(b []byte, maxJSON int) error {
 		}
 		if maxJSON > 0 && len(out) >= maxJSON { // no room for the closing bracket
 			p.buf = out
-			return errCSVTooLarge(maxJSON)
+			return apierr.CSVTooLarge(maxJSON)
 		}
 	}
 	p.buf = append(out, ']')

@@ -30,12 +30,6 @@ func errContentType(mime string) *Error {
 	return invalidBody("Content-Type not acceptable: "+mime, "")
 }
 
-// errCSVTooLarge is a CSV body whose JSON would pass the body limit.
-func errCSVTooLarge(limit int) *Error {
-	return &Error{Status: 413, Code: "PGRST102", Message: "Request body too large",
-		Details: "The JSON of the CSV body may have at most " + strconv.Itoa(limit) + " bytes (server-max-body-size)"}
-}
-
 // errCSV is a CSV body that does not parse. PostgREST passes on the error
 // of its CSV library (cassava), which starts with "parse error".
 func errCSV(what string, line int) *Error {
