@@ -279,7 +279,10 @@ func TestReplicaKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitState(t, wire.ReplicaUp)
+	fallbacks, overflows := r.rs.Fallbacks(), r.rs.Overflows()
 	if !r.onReplica(t, "GET") {
-		t.Fatal("reads did not return to the replica")
+		// Say which way the read went to the primary.
+		t.Fatalf("reads did not return to the replica: %d fallbacks, %d overflows since it was up; now %+v",
+			r.rs.Fallbacks()-fallbacks, r.rs.Overflows()-overflows, r.rs.List()[0].Stats())
 	}
 }
